@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const Environment = z.enum(['development', 'test', 'production']);
+export type Environment = z.infer<typeof Environment>;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+/** Reusable field types, so every service spells a port or a URL the same way. */
+export const fields = {
+  port,
+  bool,
+  postgresUrl: url(['postgres:', 'postgresql:']),
+  natsUrl: z.string().min(1).refine((v) => v.split(',').every((u) => /^(nats|tls):\/\/[^\s]+$/.test(u.trim())), 'must be nats://host:port (comma-separated for a cluster)'),
+  httpUrl: url(['http:', 'https:']),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+};
+
+/** What every service reads: environment, database, NATS, logging. */
+export const baseConfigShape = {
+  SHIPYARD_ENV: Environment.default('development'),
+  SHIPYARD_DATABASE_URL: fields.postgresUrl.default('postgres://postgres@127.0.0.1:5432/postgres'),
+  SHIPYARD_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SHIPYARD_NATS_URL: fields.natsUrl.default('nats://127.0.0.1:4222'),
+  SHIPYARD_EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('SHIPYARD_EVENTS'),
+  SHIPYARD_LOG_LEVEL: fields.logLevel.default('info'),
+  SHIPYARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** Off only to run the relay elsewhere (or, in tests, to hold events between commit and publish). */
+  SHIPYARD_OUTBOX_RELAY_ENABLED: fields.bool.default(true),
+};
+
+/**
+ * Parses `env` against `shape` and fails with every bad variable named. Unknown SHIPYARD_* variables
+ * are ignored so that one environment can feed several services.
+ */
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
+  const schema = z.object(shape);
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const name = i.path.join('.') || '(config)';
+        const got = env[name];
+        return got === undefined ? `${name}: ${i.message}` : `${name}=${JSON.stringify(redactIfSecret(name, got))}: ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|KEY)/;
+function redactIfSecret(name: string, value: string): string {
+  return SECRET_NAME.test(name) ? '<redacted>' : value;
+}
+
+/** Throws when a production deployment still carries a development default that must be set. */
+export function assertProductionSafe(env: Environment, checks: Array<{ name: string; insecure: boolean }>): void {
+  if (env !== 'production') return;
+  const bad = checks.filter((c) => c.insecure).map((c) => `${c.name}: a development default is not allowed when SHIPYARD_ENV=production`);
+  if (bad.length) throw new ConfigError(bad);
+}

@@ -1,0 +1,9 @@
+/** Correlation id: taken from the caller or minted at the gateway, carried through HTTP, NATS and logs. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+/**
+ * The authenticated principal, as the gateway asserts it to the services behind it ("user:<id>",
+ * "api_key:<id>"). Only the gateway may set it; it strips any value a client sends.
+ */
+export const ACTOR_HEADER = 'x-shipyard-actor';
+/** Development-only header a client may use to name itself before authentication exists. */
+export const DEV_ACTOR_HEADER = 'x-shipyard-dev-actor';

@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { REQUEST_ID_HEADER } from '@shipyard/contracts';
+import { normaliseRequestId } from './request-id';
+
+/** Paths pino must never print: credentials in headers and the usual secret-bearing body fields. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["set-cookie"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.currentPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.apiKey',
+  '*.key',
+  '*.secret',
+  '*.secretKey',
+];
+
+export interface LoggerOptions {
+  service: string;
+  level: string;
+  /** Tests pass a stream to read what would have been logged. */
+  destination?: DestinationStream;
+  /** Routes too chatty to log on success (health probes, metrics scrapes). */
+  quietPaths?: string[];
+}
+
+export function loggerParams(opts: LoggerOptions): Params {
+  const quiet = new Set(opts.quietPaths ?? ['/health/live', '/health/ready', '/metrics']);
+  return {
+    pinoHttp: [
+      {
+        level: opts.level,
+        base: { service: opts.service },
+        redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+        messageKey: 'msg',
+        timestamp: () => `,"time":"${new Date().toISOString()}"`,
+        genReqId: (req: IncomingMessage) => normaliseRequestId(req.headers[REQUEST_ID_HEADER]),
+        customProps: (req: IncomingMessage) => ({ requestId: normaliseRequestId(req.headers[REQUEST_ID_HEADER]) }),
+        autoLogging: { ignore: (req: IncomingMessage) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        serializers: {
+          req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+            method: req.method,
+            url: req.url,
+            headers: req.headers,
+          }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+      },
+      ...(opts.destination ? [opts.destination] : []),
+    ] as Params['pinoHttp'],
+  };
+}

@@ -1,0 +1,94 @@
+import { INestApplication, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
+import { REQUEST_ID_HEADER } from '@shipyard/contracts';
+import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } from './exception-filter';
+
+export interface BootstrapOptions {
+  service: string;
+  title: string;
+  module: Type<unknown>;
+  host?: string;
+  port: number;
+  shutdownTimeoutMs: number;
+  bodyLimitBytes?: number;
+  /** Called after the app is configured and before it listens (extra routes, content parsers). */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/** The strict pipe of CONVENTIONS §4: unknown fields are errors, types are coerced from the DTO. */
+export function shipyardValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => new ValidationFailed(flattenValidationErrors(errors)),
+  });
+}
+
+/** Creates a configured app without listening (tests use it in-process, `bootstrapService` listens). */
+export async function createServiceApp(opts: BootstrapOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    genReqId: assignRequestId,
+    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(shipyardValidationPipe());
+  app.useGlobalFilters(new ShipyardExceptionFilter());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const latency = httpRequestDuration();
+  fastify.addHook('onSend', (req, reply, payload, done) => {
+    void reply.header(REQUEST_ID_HEADER, req.headers[REQUEST_ID_HEADER]);
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    latency.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  const document = buildOpenApi(app, opts.title);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  await opts.configure?.(app);
+  return app;
+}
+
+export function buildOpenApi(app: INestApplication, title: string): OpenAPIObject {
+  const config = new DocumentBuilder().setTitle(title).setVersion('1').addBearerAuth().build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Boots a service: listens, logs where, and bounds graceful shutdown by SHIPYARD_SHUTDOWN_TIMEOUT_MS. */
+export async function bootstrapService(opts: BootstrapOptions): Promise<NestFastifyApplication> {
+  const app = await createServiceApp(opts);
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen(opts.port, host);
+  const logger = new NestLogger('bootstrap');
+  logger.log(`${opts.service} listening on http://${host}:${opts.port} (docs at /docs)`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        logger.error(`graceful shutdown exceeded ${opts.shutdownTimeoutMs} ms; exiting`);
+        process.exit(1);
+      }, opts.shutdownTimeoutMs).unref();
+    });
+  }
+  return app;
+}
+
+/** Wraps main(): a configuration error prints its message (no stack) and exits 1. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((e: unknown) => {
+    const err = e as Error;
+    process.stderr.write(`${err.name === 'ConfigError' ? err.message : (err.stack ?? String(err))}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,122 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { CommonErrorCode, ErrorKind, HTTP_STATUS_BY_KIND } from '@shipyard/contracts';
+import { httpErrors } from '@shipyard/observability';
+import { DomainError } from './domain-error';
+import { requestIdOf } from './request-context';
+
+export interface ErrorPayload {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown; requestId: string; errorId?: string } };
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(details: Array<{ field: string; problems: string[] }>) {
+    super(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, `invalid request: ${details.map((d) => `${d.field} ${d.problems.join(', ')}`).join('; ')}`, details);
+  }
+}
+
+/** Flattens class-validator's tree into one entry per offending field path. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): Array<{ field: string; problems: string[] }> {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    return [...own, ...flattenValidationErrors(e.children ?? [], field)];
+  });
+}
+
+const FASTIFY_CODES: Record<string, { code: string; kind: ErrorKind; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: CommonErrorCode.MalformedJson, kind: ErrorKind.InvalidInput, message: 'request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: CommonErrorCode.MalformedJson, kind: ErrorKind.InvalidInput, message: 'request body is empty but content-type is application/json' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: CommonErrorCode.PayloadTooLarge, kind: ErrorKind.PayloadTooLarge },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: CommonErrorCode.UnsupportedMediaType, kind: ErrorKind.UnsupportedMediaType },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: CommonErrorCode.ValidationFailed, kind: ErrorKind.InvalidInput },
+};
+
+const KIND_BY_STATUS = new Map<number, ErrorKind>(Object.entries(HTTP_STATUS_BY_KIND).map(([k, s]) => [s, k as ErrorKind]));
+
+/**
+ * The one place errors become HTTP (CONVENTIONS §4). Client mistakes keep their 4xx and say what was
+ * wrong; anything unexpected is a 500 whose errorId is logged with the stack, and the stack never leaves.
+ */
+export function translateError(exception: unknown, requestId: string): ErrorPayload & { errorId?: string } {
+  const body = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details !== undefined ? { details } : {}), requestId } });
+  if (exception instanceof DomainError) {
+    return { status: HTTP_STATUS_BY_KIND[exception.kind], body: body(exception.code, exception.message, exception.details) };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status < 500) {
+      const kind = KIND_BY_STATUS.get(status);
+      const code = status === 404 ? CommonErrorCode.RouteNotFound : kind ? defaultCode(kind) : `HTTP_${status}`;
+      return { status, body: body(code, httpMessage(exception)) };
+    }
+  }
+  const fastifyError = exception as { code?: unknown; statusCode?: unknown; message?: unknown };
+  if (typeof fastifyError?.code === 'string' && typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    const known = FASTIFY_CODES[fastifyError.code];
+    const status = known ? HTTP_STATUS_BY_KIND[known.kind] : fastifyError.statusCode;
+    const message = known?.message ?? String(fastifyError.message);
+    return { status, body: body(known?.code ?? CommonErrorCode.ValidationFailed, message) };
+  }
+  const errorId = randomUUID();
+  return { status: 500, errorId, body: { error: { code: CommonErrorCode.Internal, message: `internal error; quote errorId ${errorId} when reporting it`, requestId, errorId } } };
+}
+
+function defaultCode(kind: ErrorKind): string {
+  switch (kind) {
+    case ErrorKind.InvalidInput:
+      return CommonErrorCode.ValidationFailed;
+    case ErrorKind.Unauthenticated:
+      return CommonErrorCode.Unauthenticated;
+    case ErrorKind.Forbidden:
+      return CommonErrorCode.Forbidden;
+    case ErrorKind.NotFound:
+      return CommonErrorCode.NotFound;
+    case ErrorKind.PayloadTooLarge:
+      return CommonErrorCode.PayloadTooLarge;
+    case ErrorKind.UnsupportedMediaType:
+      return CommonErrorCode.UnsupportedMediaType;
+    case ErrorKind.RateLimited:
+      return CommonErrorCode.RateLimited;
+    default:
+      return kind.toUpperCase();
+  }
+}
+
+function httpMessage(e: HttpException): string {
+  const r = e.getResponse();
+  if (typeof r === 'string') return r;
+  const m = (r as { message?: unknown }).message;
+  return Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : e.message;
+}
+
+/** Terminus answers 503 with its own report; readiness probes and operators read that shape. */
+function isHealthReport(e: unknown): e is HttpException {
+  if (!(e instanceof HttpException)) return false;
+  const r = e.getResponse() as { status?: unknown; details?: unknown };
+  return typeof r === 'object' && r !== null && r.status === 'error' && typeof r.details === 'object';
+}
+
+@Catch()
+export class ShipyardExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    if (isHealthReport(exception)) {
+      void reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
+    const requestId = requestIdOf(req);
+    const out = translateError(exception, requestId);
+    if (out.errorId) {
+      this.logger.error({ errorId: out.errorId, requestId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
+    }
+    httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
+    void reply.status(out.status).header('content-type', 'application/json; charset=utf-8').send(out.body);
+  }
+}

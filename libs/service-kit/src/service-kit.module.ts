@@ -1,0 +1,168 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { Gauge } from 'prom-client';
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { DEFAULT_RELAY_OPTIONS, DEFAULT_STREAM_SETTINGS, JetStreamPublisher, NatsConnector, Outbox, OutboxRelay, PgOutbox, PgOutboxStore } from '@shipyard/messaging';
+import { loggerParams, READINESS_PROBES, ReadinessProbe, singleton } from '@shipyard/observability';
+import { createServiceDataSource, initialiseDataSource, Transactions } from '@shipyard/persistence';
+import { HealthController } from './health.controller';
+import { Lifecycle } from './lifecycle';
+
+/** The configuration every service shares (see baseConfigShape in @shipyard/config). */
+export interface BaseServiceConfig {
+  SHIPYARD_ENV: 'development' | 'test' | 'production';
+  SHIPYARD_DATABASE_URL: string;
+  SHIPYARD_DATABASE_POOL_SIZE: number;
+  SHIPYARD_NATS_URL: string;
+  SHIPYARD_EVENTS_STREAM: string;
+  SHIPYARD_LOG_LEVEL: string;
+  SHIPYARD_SHUTDOWN_TIMEOUT_MS: number;
+  SHIPYARD_OUTBOX_RELAY_ENABLED?: boolean;
+}
+
+export interface ServiceKitOptions {
+  service: string;
+  config: BaseServiceConfig;
+  database?: {
+    schema: string;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
+    entities: MixedList<Function | string | EntitySchema>;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own migration list type
+    migrations: MixedList<Function | string>;
+    /** Run the transactional outbox relay for this schema. */
+    outbox: boolean;
+  };
+  /** Extra readiness probes (provider tokens resolving to ReadinessProbe). */
+  probes?: Array<string | symbol | (abstract new (...args: never[]) => ReadinessProbe)>;
+  logDestination?: DestinationStream;
+}
+
+export const SERVICE_KIT_OPTIONS = Symbol('SERVICE_KIT_OPTIONS');
+const DATABASE_PROBE = Symbol('DATABASE_PROBE');
+const NATS_PROBE = Symbol('NATS_PROBE');
+
+let defaultMetricsCollected = false;
+
+@Injectable()
+class OutboxRelayRunner implements OnApplicationBootstrap {
+  private readonly logger = new Logger('outbox');
+  private relay: OutboxRelay | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(SERVICE_KIT_OPTIONS) private readonly opts: ServiceKitOptions,
+    private readonly ds: DataSource,
+    private readonly nats: NatsConnector,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const db = this.opts.database;
+    if (!db?.outbox) return;
+    if (this.opts.config.SHIPYARD_OUTBOX_RELAY_ENABLED === false) {
+      this.logger.warn('outbox relay disabled by SHIPYARD_OUTBOX_RELAY_ENABLED=false: events stay in the outbox until a relay runs');
+      return;
+    }
+    const store = new PgOutboxStore(this.ds, db.schema, this.opts.config.SHIPYARD_DATABASE_URL, (m) => this.logger.log(m));
+    const publisher = new JetStreamPublisher(this.nats, DEFAULT_STREAM_SETTINGS(this.opts.config.SHIPYARD_EVENTS_STREAM));
+    const published = singleton('shipyard_outbox_published_total', () => new Gauge({ name: 'shipyard_outbox_published_total', help: 'Events relayed from the outbox to JetStream' }));
+    const backlog = singleton('shipyard_outbox_pending', () => new Gauge({ name: 'shipyard_outbox_pending', help: 'Outbox rows not yet published' }));
+    this.relay = new OutboxRelay(store, publisher, DEFAULT_RELAY_OPTIONS, {
+      published: (n) => published.inc(n),
+      failed: (e, attempt, retryIn) => {
+        if (attempt === 1 || attempt % 10 === 0) this.logger.warn(`outbox publish failed (attempt ${attempt}, retry in ${retryIn} ms): ${e.message}`);
+      },
+    });
+    this.relay.start();
+    this.timer = setInterval(() => {
+      store.pendingCount().then((n) => backlog.set(n), () => undefined);
+      store.prunePublished(24 * 3_600_000).catch(() => undefined);
+    }, 15_000);
+    this.timer.unref();
+    this.lifecycle.onShutdown('workers', 'outbox relay', async () => {
+      if (this.timer) clearInterval(this.timer);
+      await this.relay?.stop();
+      await store.close();
+    });
+  }
+}
+
+@Global()
+@Module({})
+export class ServiceKitModule {
+  static forRoot(opts: ServiceKitOptions): DynamicModule {
+    const cfg = opts.config;
+    const collectDefaults = !defaultMetricsCollected;
+    defaultMetricsCollected = true;
+
+    const providers: Provider[] = [
+      { provide: SERVICE_KIT_OPTIONS, useValue: opts },
+      Lifecycle,
+      {
+        provide: NatsConnector,
+        inject: [Lifecycle],
+        useFactory: (lifecycle: Lifecycle) => {
+          const logger = new Logger('nats');
+          const connector = new NatsConnector({ servers: cfg.SHIPYARD_NATS_URL, name: `shipyard-${opts.service}`, log: (m) => logger.log(m) });
+          void connector.connect();
+          lifecycle.onShutdown('messaging', 'nats', () => connector.close());
+          return connector;
+        },
+      },
+      {
+        provide: NATS_PROBE,
+        inject: [NatsConnector],
+        useFactory: (nats: NatsConnector): ReadinessProbe => ({
+          name: 'nats',
+          check: async () => {
+            if (!nats.isConnected()) throw new Error('not connected');
+            return { rttMs: await nats.rtt() };
+          },
+        }),
+      },
+    ];
+    const probeTokens: Array<string | symbol | (abstract new (...args: never[]) => ReadinessProbe)> = [NATS_PROBE, ...(opts.probes ?? [])];
+
+    if (opts.database) {
+      const db = opts.database;
+      providers.push(
+        {
+          provide: DataSource,
+          inject: [Lifecycle],
+          useFactory: async (lifecycle: Lifecycle) => {
+            const logger = new Logger('database');
+            const ds = createServiceDataSource({ url: cfg.SHIPYARD_DATABASE_URL, schema: db.schema, entities: db.entities, migrations: db.migrations, poolSize: cfg.SHIPYARD_DATABASE_POOL_SIZE, applicationName: `shipyard-${opts.service}` });
+            await initialiseDataSource(ds, db.schema, { log: (m) => logger.log(m) });
+            lifecycle.onShutdown('database', 'postgres', () => ds.destroy());
+            return ds;
+          },
+        },
+        { provide: Transactions, inject: [DataSource], useFactory: (ds: DataSource) => new Transactions(ds) },
+        { provide: Outbox, useValue: new PgOutbox(db.schema) },
+        {
+          provide: DATABASE_PROBE,
+          inject: [DataSource],
+          useFactory: (ds: DataSource): ReadinessProbe => ({ name: 'database', check: async () => void (await ds.query('SELECT 1')) }),
+        },
+        OutboxRelayRunner,
+      );
+      probeTokens.unshift(DATABASE_PROBE);
+    }
+    providers.push({ provide: READINESS_PROBES, inject: probeTokens, useFactory: (...probes: ReadinessProbe[]) => probes });
+
+    return {
+      module: ServiceKitModule,
+      imports: [
+        LoggerModule.forRoot(loggerParams({ service: opts.service, level: cfg.SHIPYARD_LOG_LEVEL, ...(opts.logDestination ? { destination: opts.logDestination } : {}) })),
+        PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: collectDefaults }, defaultLabels: { service: opts.service } }),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [HealthController],
+      providers,
+      exports: [SERVICE_KIT_OPTIONS, Lifecycle, NatsConnector, ...(opts.database ? [DataSource, Transactions, Outbox] : [])],
+    };
+  }
+}
