@@ -36,7 +36,9 @@ export const fields = {
 /** What every service reads: environment, database, NATS, logging. */
 export const baseConfigShape = {
   SHIPYARD_ENV: Environment.default('development'),
-  SHIPYARD_DATABASE_URL: fields.postgresUrl.default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Interface to listen on: loopback for a laptop, 0.0.0.0 in a container. */
+  SHIPYARD_BIND_HOST: z.string().min(1).default('127.0.0.1'),
+  SHIPYARD_DATABASE_URL: fields.postgresUrl.default('postgres://postgres@127.0.0.1:5432/shipyard'),
   SHIPYARD_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SHIPYARD_NATS_URL: fields.natsUrl.default('nats://127.0.0.1:4222'),
   SHIPYARD_EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('SHIPYARD_EVENTS'),

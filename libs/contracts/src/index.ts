@@ -5,3 +5,4 @@ export * from './registry/model.dto';
 export * from './http/headers';
 export * from './http/errors';
 export * from './http/pagination';
+export * from './audit/audit.dto';

@@ -6,7 +6,18 @@ export interface ReadinessProbe {
   check(): Promise<Record<string, unknown> | void>;
 }
 
-export const READINESS_PROBES = Symbol('READINESS_PROBES');
+/** Where probes enlist: the health controller asks every enlisted probe on /health/ready. */
+export class ProbeRegistry {
+  private readonly probes: ReadinessProbe[] = [];
+
+  add(probe: ReadinessProbe): void {
+    this.probes.push(probe);
+  }
+
+  all(): readonly ReadinessProbe[] {
+    return this.probes;
+  }
+}
 
 export async function runProbe(indicators: HealthIndicatorService, probe: ReadinessProbe, timeoutMs: number): Promise<HealthIndicatorResult> {
   const session = indicators.check(probe.name);

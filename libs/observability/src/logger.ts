@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
@@ -33,8 +34,9 @@ export interface LoggerOptions {
 }
 
 export function loggerParams(opts: LoggerOptions): Params {
-  const quiet = new Set(opts.quietPaths ?? ['/health/live', '/health/ready', '/metrics']);
+  const quiet = opts.quietPaths ?? ['health/live', 'health/ready', 'metrics'];
   return {
+    exclude: quiet.map((path) => ({ method: RequestMethod.GET, path })),
     pinoHttp: [
       {
         level: opts.level,
@@ -44,7 +46,6 @@ export function loggerParams(opts: LoggerOptions): Params {
         timestamp: () => `,"time":"${new Date().toISOString()}"`,
         genReqId: (req: IncomingMessage) => normaliseRequestId(req.headers[REQUEST_ID_HEADER]),
         customProps: (req: IncomingMessage) => ({ requestId: normaliseRequestId(req.headers[REQUEST_ID_HEADER]) }),
-        autoLogging: { ignore: (req: IncomingMessage) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
         customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
           err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
         serializers: {

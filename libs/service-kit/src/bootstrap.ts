@@ -1,4 +1,4 @@
-import { INestApplication, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -10,11 +10,13 @@ import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } fr
 export interface BootstrapOptions {
   service: string;
   title: string;
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   host?: string;
   port: number;
   shutdownTimeoutMs: number;
   bodyLimitBytes?: number;
+  /** false: register no body parsers (the gateway streams bodies through unparsed). */
+  bodyParser?: boolean;
   /** Called after the app is configured and before it listens (extra routes, content parsers). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -38,7 +40,7 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, { bufferLogs: true, abortOnError: false, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(shipyardValidationPipe());
   app.useGlobalFilters(new ShipyardExceptionFilter());

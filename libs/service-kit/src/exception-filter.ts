@@ -50,8 +50,10 @@ export function translateError(exception: unknown, requestId: string): ErrorPayl
     const status = exception.getStatus();
     if (status < 500) {
       const kind = KIND_BY_STATUS.get(status);
-      const code = status === 404 ? CommonErrorCode.RouteNotFound : kind ? defaultCode(kind) : `HTTP_${status}`;
-      return { status, body: body(code, httpMessage(exception)) };
+      const message = httpMessage(exception);
+      // Nest rewraps fastify's body-parser errors as plain HttpExceptions; their message is all that is left.
+      const code = status === 404 ? CommonErrorCode.RouteNotFound : status === 400 && /JSON/.test(message) ? CommonErrorCode.MalformedJson : kind ? defaultCode(kind) : `HTTP_${status}`;
+      return { status, body: body(code, message) };
     }
   }
   const fastifyError = exception as { code?: unknown; statusCode?: unknown; message?: unknown };

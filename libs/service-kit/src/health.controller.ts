@@ -1,7 +1,7 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { READINESS_PROBES, ReadinessProbe, runProbe } from '@shipyard/observability';
+import { ProbeRegistry, runProbe } from '@shipyard/observability';
 
 @ApiTags('health')
 @Controller('health')
@@ -9,7 +9,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @Inject(READINESS_PROBES) private readonly probes: ReadinessProbe[],
+    private readonly probes: ProbeRegistry,
   ) {}
 
   @Get('live')
@@ -23,6 +23,6 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: every dependency (PostgreSQL, NATS, S3, models) answers' })
   @HealthCheck()
   ready() {
-    return this.health.check(this.probes.map((p) => () => runProbe(this.indicators, p, 2000)));
+    return this.health.check(this.probes.all().map((p) => () => runProbe(this.indicators, p, 2000)));
   }
 }

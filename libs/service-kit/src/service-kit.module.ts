@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino';
 import { Gauge } from 'prom-client';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { DEFAULT_RELAY_OPTIONS, DEFAULT_STREAM_SETTINGS, JetStreamPublisher, NatsConnector, Outbox, OutboxRelay, PgOutbox, PgOutboxStore } from '@shipyard/messaging';
-import { loggerParams, READINESS_PROBES, ReadinessProbe, singleton } from '@shipyard/observability';
+import { loggerParams, ProbeRegistry, singleton } from '@shipyard/observability';
 import { createServiceDataSource, initialiseDataSource, Transactions } from '@shipyard/persistence';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
@@ -35,14 +35,10 @@ export interface ServiceKitOptions {
     /** Run the transactional outbox relay for this schema. */
     outbox: boolean;
   };
-  /** Extra readiness probes (provider tokens resolving to ReadinessProbe). */
-  probes?: Array<string | symbol | (abstract new (...args: never[]) => ReadinessProbe)>;
   logDestination?: DestinationStream;
 }
 
 export const SERVICE_KIT_OPTIONS = Symbol('SERVICE_KIT_OPTIONS');
-const DATABASE_PROBE = Symbol('DATABASE_PROBE');
-const NATS_PROBE = Symbol('NATS_PROBE');
 
 let defaultMetricsCollected = false;
 
@@ -103,55 +99,45 @@ export class ServiceKitModule {
       Lifecycle,
       {
         provide: NatsConnector,
-        inject: [Lifecycle],
-        useFactory: (lifecycle: Lifecycle) => {
+        inject: [Lifecycle, ProbeRegistry],
+        useFactory: (lifecycle: Lifecycle, probes: ProbeRegistry) => {
           const logger = new Logger('nats');
           const connector = new NatsConnector({ servers: cfg.SHIPYARD_NATS_URL, name: `shipyard-${opts.service}`, log: (m) => logger.log(m) });
           void connector.connect();
           lifecycle.onShutdown('messaging', 'nats', () => connector.close());
+          probes.add({
+            name: 'nats',
+            check: async () => {
+              if (!connector.isConnected()) throw new Error('not connected');
+              return { rttMs: await connector.rtt() };
+            },
+          });
           return connector;
         },
       },
-      {
-        provide: NATS_PROBE,
-        inject: [NatsConnector],
-        useFactory: (nats: NatsConnector): ReadinessProbe => ({
-          name: 'nats',
-          check: async () => {
-            if (!nats.isConnected()) throw new Error('not connected');
-            return { rttMs: await nats.rtt() };
-          },
-        }),
-      },
+      ProbeRegistry,
     ];
-    const probeTokens: Array<string | symbol | (abstract new (...args: never[]) => ReadinessProbe)> = [NATS_PROBE, ...(opts.probes ?? [])];
 
     if (opts.database) {
       const db = opts.database;
       providers.push(
         {
           provide: DataSource,
-          inject: [Lifecycle],
-          useFactory: async (lifecycle: Lifecycle) => {
+          inject: [Lifecycle, ProbeRegistry],
+          useFactory: async (lifecycle: Lifecycle, probes: ProbeRegistry) => {
             const logger = new Logger('database');
             const ds = createServiceDataSource({ url: cfg.SHIPYARD_DATABASE_URL, schema: db.schema, entities: db.entities, migrations: db.migrations, poolSize: cfg.SHIPYARD_DATABASE_POOL_SIZE, applicationName: `shipyard-${opts.service}` });
             await initialiseDataSource(ds, db.schema, { log: (m) => logger.log(m) });
             lifecycle.onShutdown('database', 'postgres', () => ds.destroy());
+            probes.add({ name: 'database', check: async () => void (await ds.query('SELECT 1')) });
             return ds;
           },
         },
         { provide: Transactions, inject: [DataSource], useFactory: (ds: DataSource) => new Transactions(ds) },
         { provide: Outbox, useValue: new PgOutbox(db.schema) },
-        {
-          provide: DATABASE_PROBE,
-          inject: [DataSource],
-          useFactory: (ds: DataSource): ReadinessProbe => ({ name: 'database', check: async () => void (await ds.query('SELECT 1')) }),
-        },
         OutboxRelayRunner,
       );
-      probeTokens.unshift(DATABASE_PROBE);
     }
-    providers.push({ provide: READINESS_PROBES, inject: probeTokens, useFactory: (...probes: ReadinessProbe[]) => probes });
 
     return {
       module: ServiceKitModule,
@@ -162,7 +148,7 @@ export class ServiceKitModule {
       ],
       controllers: [HealthController],
       providers,
-      exports: [SERVICE_KIT_OPTIONS, Lifecycle, NatsConnector, ...(opts.database ? [DataSource, Transactions, Outbox] : [])],
+      exports: [SERVICE_KIT_OPTIONS, Lifecycle, NatsConnector, ProbeRegistry, ...(opts.database ? [DataSource, Transactions, Outbox] : [])],
     };
   }
 }

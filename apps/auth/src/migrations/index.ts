@@ -1,0 +1,3 @@
+import { AuthInit1763900000000 } from './1763900000000-auth-init';
+
+export const authMigrations = [AuthInit1763900000000];

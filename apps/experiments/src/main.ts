@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { bootstrapService, runMain } from '@shipyard/service-kit';
+import { ExperimentsModule } from './app.module';
+import { loadExperimentsConfig } from './config';
+
+runMain(async () => {
+  const config = loadExperimentsConfig();
+  await bootstrapService({
+    service: 'experiments',
+    title: 'Shipyard experiments',
+    module: ExperimentsModule.register(config),
+    host: config.SHIPYARD_BIND_HOST,
+    port: config.SHIPYARD_EXPERIMENTS_PORT,
+    shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
+  });
+});

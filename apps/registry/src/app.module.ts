@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { ServiceKitModule } from '@shipyard/service-kit';
+import { RegistryConfig } from './config';
+import { registryMigrations } from './migrations';
+import { CreateModelUseCase } from './models/create-model.use-case';
+import { DeleteModelUseCase } from './models/delete-model.use-case';
+import { ModelEntity } from './models/model.entity';
+import { ModelQueries } from './models/model.queries';
+import { ModelsController } from './models/models.controller';
+import { ModelsRepository } from './models/models.repository';
+import { UpdateModelUseCase } from './models/update-model.use-case';
+
+@Module({})
+export class RegistryModule {
+  static register(config: RegistryConfig, logDestination?: DestinationStream): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [
+        ServiceKitModule.forRoot({
+          service: 'registry',
+          config,
+          database: { schema: 'registry', entities: [ModelEntity], migrations: registryMigrations, outbox: true },
+          ...(logDestination ? { logDestination } : {}),
+        }),
+      ],
+      controllers: [ModelsController],
+      providers: [ModelsRepository, CreateModelUseCase, UpdateModelUseCase, DeleteModelUseCase, ModelQueries],
+    };
+  }
+}

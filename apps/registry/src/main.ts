@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { bootstrapService, runMain } from '@shipyard/service-kit';
+import { RegistryModule } from './app.module';
+import { loadRegistryConfig } from './config';
+
+runMain(async () => {
+  const config = loadRegistryConfig();
+  await bootstrapService({
+    service: 'registry',
+    title: 'Shipyard registry',
+    module: RegistryModule.register(config),
+    host: config.SHIPYARD_BIND_HOST,
+    port: config.SHIPYARD_REGISTRY_PORT,
+    shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
+  });
+});

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DEFAULT_PAGE_SIZE, ListModelsQuery, ModelPageResponse, ModelResponse } from '@shipyard/contracts';
+import { decodeCursor, encodeCursor, InvalidCursorError, UUID_PATTERN } from '@shipyard/persistence';
+import { InvalidModelCursor, ModelNotFound } from './model.errors';
+import { toModelResponse } from './model.mapper';
+import { ModelsRepository } from './models.repository';
+
+@Injectable()
+export class ModelQueries {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly models: ModelsRepository,
+  ) {}
+
+  async get(ref: string): Promise<ModelResponse> {
+    const model = await this.models.findByRef(this.ds.manager, ref);
+    if (!model) throw new ModelNotFound(ref);
+    return toModelResponse(model);
+  }
+
+  async list(q: ListModelsQuery): Promise<ModelPageResponse> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    let beforeId: string | undefined;
+    if (q.cursor) {
+      try {
+        beforeId = String(decodeCursor(q.cursor, 1)[0]);
+        if (!UUID_PATTERN.test(beforeId)) throw new InvalidCursorError();
+      } catch (e) {
+        if (e instanceof InvalidCursorError) throw new InvalidModelCursor();
+        throw e;
+      }
+    }
+    const rows = await this.models.list(this.ds.manager, { namePrefix: q.namePrefix, tag: q.tag, beforeId, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toModelResponse), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Opaque keyset cursors: base64url of a small JSON array. Clients must treat them as opaque; the
+ * server rejects anything it did not mint (wrong shape → InvalidCursorError, a 400 at the edge).
+ */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this server issued');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export function encodeCursor(values: Array<string | number>): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): Array<string | number> {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === arity && parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return parsed as Array<string | number>;
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError();
+}

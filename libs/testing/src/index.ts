@@ -1,0 +1,5 @@
+export * from './ports';
+export * from './nats-server';
+export * from './postgres';
+export * from './service-process';
+export * from './stack';
