@@ -27,7 +27,7 @@ export function createServiceDataSource(opts: ServiceDataSourceOptions): DataSou
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    logging: false,
     applicationName: opts.applicationName ?? `shipyard-${opts.schema}`,
     extra: {
       max: opts.poolSize ?? 10,

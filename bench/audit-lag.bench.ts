@@ -1,0 +1,205 @@
+/**
+ * Write → audit lag under load: creates models through the gateway at fixed rates (open loop), then a
+ * closed loop at full speed, and measures how long each model.created event takes to land in
+ * audit.events. Everything runs on this machine against a private stack (fresh database, private
+ * nats-server, services from dist/). Run with `npm run bench:audit [-- --duration 5]`.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot, TestStack } from '@shipyard/testing';
+import { LoadResult, runClosedLoop, runOpenLoop } from './load';
+import { BenchOptions, parseOptions, UsageError } from './options';
+import { measurePhase, PhaseReport, PhaseShape } from './phase';
+import { ms, phaseLines, summaryTable, writeJson } from './report';
+import { ModelWriteClient } from './write-client';
+
+const log = (line = '') => process.stdout.write(line + '\n');
+
+interface Machine {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  loadAverage1m: number;
+  postgres: string | null;
+}
+
+async function main(): Promise<void> {
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(e.message + '\n');
+    process.exitCode = 2;
+    return;
+  }
+
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      process.stderr.write(`${signal} again: exiting without cleanup (a database shipyard_e2e_* and a nats-server may remain)\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`${signal}: finishing the current step, then stopping the stack (send again to exit at once)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const runId = randomBytes(3).toString('hex');
+  const cpuList = cpus();
+  const machine: Machine = {
+    cores: cpuList.length,
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${process.platform} ${release()} ${process.arch}`,
+    node: process.version,
+    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    postgres: null,
+  };
+  log(`audit-lag benchmark (run ${runId})`);
+  log(`machine  ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, load ${machine.loadAverage1m}`);
+  log(`plan     open loop at ${opts.rates.join(', ')} writes/s for ${opts.durationS} s each (at most ${opts.maxInFlight} in flight), then ${opts.closedLoopWriters} closed-loop writers for ${opts.durationS} s`);
+  log('note     client, gateway, registry, audit, nats-server and PostgreSQL all share these cores');
+  log();
+
+  const startedAt = new Date().toISOString();
+  log('starting stack (PostgreSQL database, nats-server, audit, registry, api-gateway) ...');
+  let stack: TestStack;
+  try {
+    stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
+  } catch (e) {
+    process.stderr.write(`the stack did not start: ${(e as Error).message}\n`);
+    // TestStack.start hands back nothing when it fails half way, so stop what it spawned by pid.
+    await terminateChildProcesses();
+    process.stderr.write('a database shipyard_e2e_* may remain on the PostgreSQL server\n');
+    process.exitCode = 1;
+    return;
+  }
+  const phases: PhaseReport[] = [];
+  let failure: Error | null = null;
+  const client = new ModelWriteClient(stack.url('api-gateway'), opts.maxInFlight);
+  try {
+    machine.postgres = (await stack.db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`))[0]?.v ?? null;
+    log(`stack up: gateway ${stack.url('api-gateway')}, database ${stack.db.name}, PostgreSQL ${machine.postgres ?? '?'}`);
+
+    const total = 2 + opts.rates.length + 1;
+    let step = 0;
+    const run = async (shape: PhaseShape, detail: string, drive: (name: (i: number) => string) => Promise<LoadResult>, report = true) => {
+      if (abort.signal.aborted) return;
+      step++;
+      const tag = `p${step}-${shape.targetWritesPerS ?? shape.kind}`; // unique per phase, so names never collide
+      log(`[${step}/${total}] ${shape.name}: ${detail} ...`);
+      const load = await drive((i) => `bench-${tag}-${i}-${runId}`);
+      log(`  sent ${load.issued} in ${(load.elapsedMs / 1000).toFixed(2)} s; waiting for their audit rows ...`);
+      const phase = await measurePhase(stack.db, shape, load, abort.signal);
+      if (report) {
+        phases.push(phase);
+        for (const line of phaseLines(phase)) log(line);
+      } else {
+        log(`  warm-up done: ${phase.ok} created, ${phase.errors} errors, audit rows ${phase.audit.found}/${phase.audit.expected}`);
+      }
+    };
+
+    await run(
+      { name: 'warm-up', kind: 'closed-loop', targetWritesPerS: null, writers: 8, durationS: 30 },
+      `${opts.warmupWrites} writes, 8 writers (not reported)`,
+      (name) => runClosedLoop(client, { writers: 8, durationS: 30, maxRequests: opts.warmupWrites, name, signal: abort.signal }),
+      false,
+    );
+    // The baseline: the pipeline's lag with no queueing anywhere, to read the loaded figures against.
+    await run(
+      { name: 'baseline serial', kind: 'serial', targetWritesPerS: null, writers: 1, durationS: 30 },
+      `${opts.serialWrites} writes one at a time`,
+      (name) => runClosedLoop(client, { writers: 1, durationS: 30, maxRequests: opts.serialWrites, name, signal: abort.signal }),
+    );
+    for (const rate of opts.rates) {
+      await run(
+        { name: `open ${rate}/s`, kind: 'open-loop', targetWritesPerS: rate, writers: null, durationS: opts.durationS },
+        `${rate} writes/s for ${opts.durationS} s`,
+        (name) => runOpenLoop(client, { ratePerSecond: rate, durationS: opts.durationS, maxInFlight: opts.maxInFlight, name, signal: abort.signal }),
+      );
+    }
+    await run(
+      { name: `max (${opts.closedLoopWriters} writers)`, kind: 'closed-loop', targetWritesPerS: null, writers: opts.closedLoopWriters, durationS: opts.durationS },
+      `${opts.closedLoopWriters} closed-loop writers for ${opts.durationS} s`,
+      (name) => runClosedLoop(client, { writers: opts.closedLoopWriters, durationS: opts.durationS, name, signal: abort.signal }),
+    );
+    if (abort.signal.aborted) log('interrupted: remaining phases skipped');
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+  } finally {
+    await client.close().catch(() => undefined);
+    log('stopping stack ...');
+    await stopStack(stack).catch((e: unknown) => {
+      process.stderr.write(`stack cleanup failed: ${(e as Error).message} (database ${stack.db.name} may remain)\n`);
+      process.exitCode = 1;
+    });
+  }
+
+  if (phases.length > 0) {
+    log();
+    log('summary (times in ms; lag = audit recorded_at - registry occurred_at; e2e = recorded_at - client send)');
+    log(summaryTable(phases));
+  }
+  const out = resolve(repoRoot(), opts.outputPath);
+  writeJson(out, { runId, startedAt, finishedAt: new Date().toISOString(), machine, options: opts, phases, error: failure === null ? null : (failure.stack ?? failure.message) });
+  log();
+  log(`results written to ${out}`);
+  if (failure !== null) throw failure;
+  if (phases.some((p) => p.errors > 0 || !p.audit.complete)) process.exitCode = 1;
+  if (abort.signal.aborted) process.exitCode = 130;
+}
+
+/** stack.stop() waits for each service to exit; a service stuck in shutdown gets SIGKILL after 30 s. */
+async function stopStack(stack: TestStack): Promise<void> {
+  const started = Date.now();
+  const stopping = stack.stop().then(() => 'stopped' as const);
+  const outcome = await Promise.race([stopping, sleep(30_000, 'timeout' as const, { ref: false })]);
+  if (outcome === 'timeout') {
+    process.stderr.write('stack did not stop within 30 s: sending SIGKILL to the services\n');
+    await Promise.all([...stack.services.values()].map((p) => p.kill('SIGKILL')));
+    await stopping;
+  }
+  log(`stack stopped in ${ms(Date.now() - started)} ms`);
+}
+
+/** SIGTERM to this process's own children (by pid), waiting up to 10 s for them to go. */
+async function terminateChildProcesses(): Promise<void> {
+  let pids: number[] = [];
+  try {
+    pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((pid) => Number.isInteger(pid) && pid > 0);
+  } catch {
+    return; // no children (ps exits 1) or no ps
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`audit-lag benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    // Whatever might still hold the event loop open (a stray socket), the benchmark ends here.
+    setTimeout(() => process.exit(), 5_000).unref();
+  });

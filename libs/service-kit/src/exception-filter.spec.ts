@@ -1,0 +1,74 @@
+import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { ErrorKind } from '@shipyard/contracts';
+import { DomainError } from './domain-error';
+import { flattenValidationErrors, translateError, ValidationFailed } from './exception-filter';
+
+describe('translateError', () => {
+  it('maps a domain error by its kind and keeps its code, message and details', () => {
+    const out = translateError(new DomainError('MODEL_NOT_FOUND', ErrorKind.NotFound, 'model "x" was not found', { ref: 'x' }), 'req-1');
+    expect(out).toEqual({ status: 404, body: { error: { code: 'MODEL_NOT_FOUND', message: 'model "x" was not found', details: { ref: 'x' }, requestId: 'req-1' } } });
+  });
+
+  it.each([
+    [ErrorKind.InvalidInput, 400],
+    [ErrorKind.Unauthenticated, 401],
+    [ErrorKind.Forbidden, 403],
+    [ErrorKind.Conflict, 409],
+    [ErrorKind.PayloadTooLarge, 413],
+    [ErrorKind.RateLimited, 429],
+    [ErrorKind.Unavailable, 503],
+  ])('kind %s is HTTP %i', (kind, status) => {
+    expect(translateError(new DomainError('X', kind, 'm'), 'r').status).toBe(status);
+  });
+
+  it('lists every invalid field of a validation failure', () => {
+    const out = translateError(new ValidationFailed([{ field: 'name', problems: ['name must be a string'] }]), 'r');
+    expect(out.status).toBe(400);
+    expect(out.body.error.code).toBe('VALIDATION_FAILED');
+    expect(out.body.error.details).toEqual([{ field: 'name', problems: ['name must be a string'] }]);
+  });
+
+  it('reports a body-parser JSON failure as MALFORMED_JSON', () => {
+    const out = translateError(new HttpException("Body is not valid JSON but content-type is set to 'application/json'", 400), 'r');
+    expect(out).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_JSON' } } });
+  });
+
+  it('keeps 4xx from the framework with a stable code', () => {
+    expect(translateError(new NotFoundException('Cannot GET /x'), 'r')).toMatchObject({ status: 404, body: { error: { code: 'ROUTE_NOT_FOUND', message: 'Cannot GET /x' } } });
+    expect(translateError(new PayloadTooLargeException(), 'r')).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    expect(translateError(new BadRequestException('nope'), 'r')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: 'nope' } } });
+  });
+
+  it('maps raw fastify errors that bypass Nest', () => {
+    const err = Object.assign(new Error('too big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+    expect(translateError(err, 'r')).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+  });
+
+  it('turns anything unexpected into a 500 with an errorId and no internals', () => {
+    const out = translateError(new Error('connection terminated: password=hunter2 at /srv/app.js:10'), 'req-9');
+    expect(out.status).toBe(500);
+    expect(out.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.body.error).toEqual({ code: 'INTERNAL', message: expect.stringContaining(out.errorId ?? '?'), requestId: 'req-9', errorId: out.errorId });
+    expect(JSON.stringify(out.body)).not.toMatch(/hunter2|app\.js/);
+  });
+
+  it('does not trust a 5xx HttpException to be safe to show', () => {
+    const out = translateError(new HttpException('db password leaked', 502), 'r');
+    expect(out.status).toBe(500);
+    expect(JSON.stringify(out.body)).not.toContain('leaked');
+  });
+});
+
+describe('flattenValidationErrors', () => {
+  it('walks nested children into dotted paths', () => {
+    const errors: ValidationError[] = [
+      { property: 'name', constraints: { isString: 'name must be a string' }, children: [] },
+      { property: 'card', children: [{ property: 'owners', constraints: { arrayMaxSize: 'too many' }, children: [] }] },
+    ];
+    expect(flattenValidationErrors(errors)).toEqual([
+      { field: 'name', problems: ['name must be a string'] },
+      { field: 'card.owners', problems: ['too many'] },
+    ]);
+  });
+});
