@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { decodeEnvelope, EventEnvelope, parseSubject } from '@shipyard/contracts';
 import { ConsumedMessage } from '@shipyard/messaging';
 import { ChainedContent, chainHash, GENESIS_HASH } from './hash-chain';
@@ -30,7 +30,34 @@ interface DeadLetter {
 export class AuditRecorder {
   constructor(private readonly ds: DataSource) {}
 
+  /**
+   * Records a batch; when PostgreSQL refuses its data (SQLSTATE class 22, e.g. a NUL in a JSON string),
+   * the batch is split so the one poisonous message ends in dead letters instead of blocking the stream.
+   * Any other failure (database down) propagates, and the consumer redelivers the batch later.
+   */
   async record(batch: ConsumedMessage[]): Promise<RecordOutcome> {
+    try {
+      return await this.recordBatch(batch);
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      const [only] = batch;
+      if (batch.length === 1 && only) {
+        await this.ds.transaction((em) => this.deadLetter(em, [{ message: only, reason: `refused by the database: ${(e as Error).message}` }]));
+        return { recorded: 0, duplicates: 0, deadLettered: 1, occurredAt: [] };
+      }
+      const total: RecordOutcome = { recorded: 0, duplicates: 0, deadLettered: 0, occurredAt: [] };
+      for (const message of batch) {
+        const one = await this.record([message]);
+        total.recorded += one.recorded;
+        total.duplicates += one.duplicates;
+        total.deadLettered += one.deadLettered;
+        total.occurredAt.push(...one.occurredAt);
+      }
+      return total;
+    }
+  }
+
+  private async recordBatch(batch: ConsumedMessage[]): Promise<RecordOutcome> {
     const valid: EventEnvelope[] = [];
     const dead: DeadLetter[] = [];
     for (const message of batch) {
@@ -90,10 +117,20 @@ export class AuditRecorder {
     for (const d of dead) {
       await em.query(
         `INSERT INTO audit.dead_letters (subject, stream_seq, headers, raw, reason) VALUES ($1, $2, $3, $4, $5)`,
-        [d.message.subject, d.message.streamSeq, JSON.stringify(d.message.headers), Buffer.from(d.message.data), d.reason],
+        [d.message.subject, d.message.streamSeq, JSON.stringify(Object.fromEntries(Object.entries(d.message.headers).map(([k, v]) => [withoutNul(k), withoutNul(v)]))), Buffer.from(d.message.data), withoutNul(d.reason)],
       );
     }
   }
+}
+
+/** PostgreSQL text and jsonb cannot hold U+0000; dead letters keep the exact bytes in `raw` anyway. */
+function withoutNul(s: string): string {
+  return s.replace(/\u0000/g, '\\0');
+}
+
+function isDataError(e: unknown): boolean {
+  const code = e instanceof QueryFailedError ? (e.driverError as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 export function toChainedContent(e: EventEnvelope, seq: number, recordedAt: string): ChainedContent {
