@@ -44,12 +44,13 @@ class FakePublisher implements EventPublisher {
   published: OutgoingEvent[][] = [];
   failNext = 0;
 
-  async publishBatch(events: OutgoingEvent[]): Promise<void> {
+  publishBatch(events: OutgoingEvent[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
-      throw new Error('nats down');
+      return Promise.reject(new Error('nats down'));
     }
     this.published.push(events);
+    return Promise.resolve();
   }
 }
 

@@ -34,11 +34,11 @@ export class PgOutboxStore implements OutboxStore {
     // Cleared before claiming: a NOTIFY that lands while we work makes the next wait return at once.
     this.notified = false;
     return this.ds.transaction(async (em) => {
-      const rows = (await em.query(
+      const rows = await em.query<PendingRow[]>(
         `SELECT seq, id, subject, envelope FROM "${this.schema}".outbox
           WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
-      )) as PendingRow[];
+      );
       if (rows.length === 0) return 0;
       await publish(
         rows.map((r) => ({ id: r.id, subject: r.subject, data: JSON.stringify(r.envelope), correlationId: r.envelope.correlationId ?? r.id })),
@@ -67,16 +67,16 @@ export class PgOutboxStore implements OutboxStore {
 
   /** Rows already published and older than `olderThanMs` are deleted; returns how many. */
   async prunePublished(olderThanMs: number): Promise<number> {
-    const res = (await this.ds.query(
+    const res = await this.ds.query<Array<{ n: number }>>(
       `WITH gone AS (DELETE FROM "${this.schema}".outbox WHERE published_at < now() - ($1 || ' milliseconds')::interval RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [String(olderThanMs)],
-    )) as Array<{ n: number }>;
+    );
     return res[0]?.n ?? 0;
   }
 
   async pendingCount(): Promise<number> {
-    const res = (await this.ds.query(`SELECT count(*)::int AS n FROM "${this.schema}".outbox WHERE published_at IS NULL`)) as Array<{ n: number }>;
+    const res = await this.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "${this.schema}".outbox WHERE published_at IS NULL`);
     return res[0]?.n ?? 0;
   }
 

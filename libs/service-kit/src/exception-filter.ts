@@ -44,7 +44,7 @@ const KIND_BY_STATUS = new Map<number, ErrorKind>(Object.entries(HTTP_STATUS_BY_
 export function translateError(exception: unknown, requestId: string): ErrorPayload & { errorId?: string } {
   const body = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details !== undefined ? { details } : {}), requestId } });
   if (exception instanceof DomainError) {
-    return { status: HTTP_STATUS_BY_KIND[exception.kind], body: body(exception.code, exception.message, exception.details) };
+    return { status: HTTP_STATUS_BY_KIND[exception.kind], body: body(String(exception.code), exception.message, exception.details) };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

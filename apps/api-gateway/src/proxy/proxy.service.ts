@@ -32,7 +32,7 @@ export class ProxyService {
     let res: Dispatcher.ResponseData;
     try {
       res = await this.upstreams.get(upstream).request({
-        method: req.method as 'GET',
+        method: req.method,
         path: req.url,
         headers,
         body: hasBody ? (req.body as Readable) : null,

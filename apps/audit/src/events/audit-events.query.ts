@@ -57,13 +57,13 @@ export class AuditEventsQueryService {
     if (q.from) add('occurred_at >= ?', q.from);
     if (q.to) add('occurred_at < ?', q.to);
     params.push(limit + 1);
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<EventRow[]>(
       `SELECT seq, event_id, subject, action, actor_type, actor_id, aggregate_type, aggregate_id, payload, before, after,
               correlation_id, occurred_at, recorded_at, hash
          FROM audit.events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY seq LIMIT $${params.length}`,
       params,
-    )) as EventRow[];
+    );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(toResponse), nextCursor: rows.length > limit && last ? encodeCursor([Number(last.seq)]) : null };

@@ -68,7 +68,7 @@ describe('audit recorder (real PostgreSQL)', () => {
     await db?.drop();
   });
 
-  const rows = async () => (await ds.query('SELECT * FROM audit.events ORDER BY seq')) as Row[];
+  const rows = async () => await ds.query<Row[]>('SELECT * FROM audit.events ORDER BY seq');
 
   it('records each event once, however often it is delivered', async () => {
     const e = envelope();
@@ -85,7 +85,7 @@ describe('audit recorder (real PostgreSQL)', () => {
     await Promise.all(Array.from({ length: 8 }, () => recorder.record(Array.from({ length: 25 }, () => message(envelope())))));
     const all = await rows();
     expect(all.map((r) => Number(r.seq))).toEqual(all.map((_, i) => i + 1));
-    let prev = GENESIS_HASH;
+    let prev: Buffer = GENESIS_HASH;
     for (const r of all) {
       expect(r.prev_hash.equals(prev)).toBe(true);
       const recomputed = chainHash(prev, {
@@ -111,7 +111,7 @@ describe('audit recorder (real PostgreSQL)', () => {
     const good = envelope();
     const outcome = await recorder.record([message('{"not": "an envelope"}'), message(good), message('\u0000garbage'), message(envelope(), 'shipyard.other.thing.done.v1')]);
     expect(outcome).toMatchObject({ recorded: 1, deadLettered: 3 });
-    const dead = (await ds.query('SELECT subject, raw, reason FROM audit.dead_letters ORDER BY id')) as Array<{ subject: string; raw: Buffer; reason: string }>;
+    const dead = await ds.query<Array<{ subject: string; raw: Buffer; reason: string }>>('SELECT subject, raw, reason FROM audit.dead_letters ORDER BY id');
     expect(dead).toHaveLength(3);
     expect(dead[0]?.raw.toString()).toBe('{"not": "an envelope"}');
     expect(dead[0]?.reason).toMatch(/id/);
@@ -192,7 +192,7 @@ describe('audit consumer over JetStream (real NATS and PostgreSQL)', () => {
     const js = publisher.jetstream();
     await js.publish(e.type, Buffer.from(JSON.stringify(e)), { msgID: `${e.id}-first` });
     await js.publish(e.type, Buffer.from(JSON.stringify(e)), { msgID: `${e.id}-second` });
-    await waitFor('both deliveries handled', async () => consumer.progress().handled >= 2);
+    await waitFor('both deliveries handled', () => Promise.resolve(consumer.progress().handled >= 2));
     expect(await count([e.id])).toBe(1);
   });
 
@@ -204,7 +204,7 @@ describe('audit consumer over JetStream (real NATS and PostgreSQL)', () => {
     const after = envelope();
     await js.publish(after.type, Buffer.from(JSON.stringify(after)));
     await waitFor('event after the bad one recorded', async () => (await count([after.id])) === 1);
-    const dead = (await ds.query("SELECT headers, reason FROM audit.dead_letters WHERE raw = convert_to('not json at all', 'UTF8')")) as Array<{ headers: Record<string, string>; reason: string }>;
+    const dead = await ds.query<Array<{ headers: Record<string, string>; reason: string }>>("SELECT headers, reason FROM audit.dead_letters WHERE raw = convert_to('not json at all', 'UTF8')");
     expect(dead).toHaveLength(1);
     expect(dead[0]?.headers['x-request-id']).toBe('evil');
   });
@@ -238,9 +238,9 @@ describe('audit recorder and poisonous data (real PostgreSQL)', () => {
     const fine = [envelope(), envelope()];
     const outcome = await recorder.record([message(fine[0] as EventEnvelope), message(poison), message(fine[1] as EventEnvelope)]);
     expect(outcome).toMatchObject({ recorded: 2, deadLettered: 1 });
-    const seqs = (await ds.query('SELECT seq FROM audit.events ORDER BY seq')) as Array<{ seq: string }>;
+    const seqs = await ds.query<Array<{ seq: string }>>('SELECT seq FROM audit.events ORDER BY seq');
     expect(seqs.map((r) => Number(r.seq))).toEqual([1, 2]);
-    const dead = (await ds.query('SELECT reason FROM audit.dead_letters')) as Array<{ reason: string }>;
+    const dead = await ds.query<Array<{ reason: string }>>('SELECT reason FROM audit.dead_letters');
     expect(dead[0]?.reason).toMatch(/refused by the database/);
   });
 });

@@ -77,7 +77,7 @@ export class AuditRecorder {
 
   private async withoutRecorded(em: EntityManager, envelopes: EventEnvelope[]): Promise<EventEnvelope[]> {
     if (envelopes.length === 0) return [];
-    const rows = (await em.query('SELECT event_id FROM audit.events WHERE event_id = ANY($1::uuid[])', [envelopes.map((e) => e.id)])) as Array<{ event_id: string }>;
+    const rows = await em.query<Array<{ event_id: string }>>('SELECT event_id FROM audit.events WHERE event_id = ANY($1::uuid[])', [envelopes.map((e) => e.id)]);
     const seen = new Set(rows.map((r) => r.event_id));
     return envelopes.filter((e) => {
       if (seen.has(e.id)) return false;
@@ -87,7 +87,7 @@ export class AuditRecorder {
   }
 
   private async append(em: EntityManager, envelopes: EventEnvelope[]): Promise<void> {
-    const head = (await em.query('SELECT seq, hash FROM audit.events ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string; hash: Buffer }>;
+    const head = await em.query<Array<{ seq: string; hash: Buffer }>>('SELECT seq, hash FROM audit.events ORDER BY seq DESC LIMIT 1');
     let seq = head[0] ? Number(head[0].seq) : 0;
     let prev = head[0]?.hash ?? GENESIS_HASH;
     const recordedAt = new Date().toISOString();
