@@ -47,6 +47,8 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON APIs: a text/plain body is an unsupported media type (415), not a string to validate.
+  if (opts.bodyParser !== false) fastify.removeContentTypeParser('text/plain');
   const latency = httpRequestDuration();
   fastify.addHook('onSend', (req, reply, payload, done) => {
     void reply.header(REQUEST_ID_HEADER, req.headers[REQUEST_ID_HEADER]);

@@ -52,7 +52,7 @@ export function translateError(exception: unknown, requestId: string): ErrorPayl
       const kind = KIND_BY_STATUS.get(status);
       const message = httpMessage(exception);
       // Nest rewraps fastify's body-parser errors as plain HttpExceptions; their message is all that is left.
-      const code = status === 404 ? CommonErrorCode.RouteNotFound : status === 400 && /JSON/.test(message) ? CommonErrorCode.MalformedJson : kind ? defaultCode(kind) : `HTTP_${status}`;
+      const code = status === 404 ? CommonErrorCode.RouteNotFound : status === 400 && /json/i.test(message) ? CommonErrorCode.MalformedJson : kind ? defaultCode(kind) : `HTTP_${status}`;
       return { status, body: body(code, message) };
     }
   }

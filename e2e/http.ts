@@ -1,0 +1,65 @@
+/** Small HTTP helpers for e2e tests: everything goes through the gateway, as a user's client would. */
+export interface JsonResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function request<T = unknown>(base: string, method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text so the assertion shows it
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}
+
+export interface AuditEvent {
+  seq: number;
+  eventId: string;
+  subject: string;
+  action: string;
+  actor: { type: string; id: string };
+  aggregate: { type: string; id: string };
+  payload: Record<string, unknown>;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  correlationId: string;
+}
+
+/** Every audit event matching `query`, following nextCursor through the gateway. */
+export async function auditEvents(gateway: string, query: Record<string, string>): Promise<AuditEvent[]> {
+  const out: AuditEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const qs: URLSearchParams = new URLSearchParams({ ...query, limit: '500', ...(cursor ? { cursor } : {}) });
+    const res: JsonResponse<{ items: AuditEvent[]; nextCursor: string | null }> = await request(gateway, 'GET', `/api/v1/audit/events?${qs.toString()}`);
+    if (res.status !== 200) throw new Error(`audit query answered ${res.status}: ${JSON.stringify(res.body)}`);
+    out.push(...res.body.items);
+    cursor = res.body.nextCursor;
+  } while (cursor);
+  return out;
+}
