@@ -4,9 +4,13 @@ import type { Config } from 'jest';
 // ts-jest in isolated mode: transpiles each file alone (fast); `npm run typecheck` does the type checking.
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  // content-disposition 3 (under @fastify/static, which serves the Swagger UI) ships ESM only; Node
+  // requires it natively, jest's module system cannot, so jest transpiles that one package.
+  '/node_modules/@fastify/static/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
 };
+const transformIgnorePatterns = ['/node_modules/(?!(@fastify/static/node_modules/)?content-disposition/)'];
 const moduleNameMapper = { '^@shipyard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' };
-const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { rootDir: __dirname, transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 const config: Config = {
   reporters: ['default', '<rootDir>/tools/jest-summary-reporter.js'],

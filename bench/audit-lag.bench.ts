@@ -4,29 +4,18 @@
  * audit.events. Everything runs on this machine against a private stack (fresh database, private
  * nats-server, services from dist/). Run with `npm run bench:audit [-- --duration 5]`.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, TestStack } from '@shipyard/testing';
 import { LoadResult, runClosedLoop, runOpenLoop } from './load';
+import { describeMachine, Machine, machineLine } from './machine';
 import { BenchOptions, parseOptions, UsageError } from './options';
 import { measurePhase, PhaseReport, PhaseShape } from './phase';
-import { ms, phaseLines, summaryTable, writeJson } from './report';
+import { phaseLines, summaryTable, writeJson } from './report';
+import { stopStack, terminateChildProcesses } from './stack-control';
 import { ModelWriteClient } from './write-client';
 
 const log = (line = '') => process.stdout.write(line + '\n');
-
-interface Machine {
-  cores: number;
-  cpuModel: string;
-  memoryGiB: number;
-  os: string;
-  node: string;
-  loadAverage1m: number;
-  postgres: string | null;
-}
 
 async function main(): Promise<void> {
   let opts: BenchOptions;
@@ -52,18 +41,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const runId = randomBytes(3).toString('hex');
-  const cpuList = cpus();
-  const machine: Machine = {
-    cores: cpuList.length,
-    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    os: `${process.platform} ${release()} ${process.arch}`,
-    node: process.version,
-    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-    postgres: null,
-  };
+  const machine: Machine = describeMachine();
   log(`audit-lag benchmark (run ${runId})`);
-  log(`machine  ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, load ${machine.loadAverage1m}`);
+  log(machineLine(machine));
   log(`plan     open loop at ${opts.rates.join(', ')} writes/s for ${opts.durationS} s each (at most ${opts.maxInFlight} in flight), then ${opts.closedLoopWriters} closed-loop writers for ${opts.durationS} s`);
   log('note     client, gateway, registry, audit, nats-server and PostgreSQL all share these cores');
   log();
@@ -136,7 +116,7 @@ async function main(): Promise<void> {
   } finally {
     await client.close().catch(() => undefined);
     log('stopping stack ...');
-    await stopStack(stack).catch((e: unknown) => {
+    await stopStack(stack, log).catch((e: unknown) => {
       process.stderr.write(`stack cleanup failed: ${(e as Error).message} (database ${stack.db.name} may remain)\n`);
       process.exitCode = 1;
     });
@@ -154,44 +134,6 @@ async function main(): Promise<void> {
   if (failure !== null) throw failure;
   if (phases.some((p) => p.errors > 0 || !p.audit.complete)) process.exitCode = 1;
   if (abort.signal.aborted) process.exitCode = 130;
-}
-
-/** stack.stop() waits for each service to exit; a service stuck in shutdown gets SIGKILL after 30 s. */
-async function stopStack(stack: TestStack): Promise<void> {
-  const started = Date.now();
-  const stopping = stack.stop().then(() => 'stopped' as const);
-  const outcome = await Promise.race([stopping, sleep(30_000, 'timeout' as const, { ref: false })]);
-  if (outcome === 'timeout') {
-    process.stderr.write('stack did not stop within 30 s: sending SIGKILL to the services\n');
-    await Promise.all([...stack.services.values()].map((p) => p.kill('SIGKILL')));
-    await stopping;
-  }
-  log(`stack stopped in ${ms(Date.now() - started)} ms`);
-}
-
-/** SIGTERM to this process's own children (by pid), waiting up to 10 s for them to go. */
-async function terminateChildProcesses(): Promise<void> {
-  let pids: number[] = [];
-  try {
-    pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => Number(l.trim()))
-      .filter((pid) => Number.isInteger(pid) && pid > 0);
-  } catch {
-    return; // no children (ps exits 1) or no ps
-  }
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 main()

@@ -58,11 +58,18 @@ const COLUMNS: Array<[string, (p: PhaseReport) => string]> = [
 
 /** The side-by-side table (times in ms). */
 export function summaryTable(phases: readonly PhaseReport[]): string {
-  const cells = [COLUMNS.map(([h]) => h), ...phases.map((p) => COLUMNS.map(([, f]) => f(p)))];
-  const widths = COLUMNS.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
-  const [header, ...body] = cells;
-  return [line(header ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return renderTable(
+    COLUMNS.map(([h]) => h),
+    phases.map((p) => COLUMNS.map(([, f]) => f(p))),
+  );
+}
+
+/** A plain-text table: the first column left-aligned, the others right-aligned, a rule under the header. */
+export function renderTable(header: readonly string[], body: ReadonlyArray<readonly string[]>): string {
+  const cells = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
+  const line = (row: readonly string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function writeJson(path: string, value: unknown): void {

@@ -43,7 +43,7 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, { bufferLogs: true, abortOnError: false, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(shipyardValidationPipe());
-  app.useGlobalFilters(new ShipyardExceptionFilter());
+  app.useGlobalFilters(new ShipyardExceptionFilter(app.get(Logger)));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const fastify = app.getHttpAdapter().getInstance();

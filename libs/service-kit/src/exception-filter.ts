@@ -102,9 +102,14 @@ function isHealthReport(e: unknown): e is HttpException {
   return typeof r === 'object' && r !== null && r.status === 'error' && typeof r.details === 'object';
 }
 
+/** The slice of a logger the filter needs; nestjs-pino's Logger fits, and so does Nest's. */
+export interface ErrorLogger {
+  error(message: unknown, ...optionalParams: unknown[]): void;
+}
+
 @Catch()
 export class ShipyardExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('errors');
+  constructor(private readonly logger: ErrorLogger = new Logger('errors')) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -116,7 +121,8 @@ export class ShipyardExceptionFilter implements ExceptionFilter {
     const requestId = requestIdOf(req);
     const out = translateError(exception, requestId);
     if (out.errorId) {
-      this.logger.error({ errorId: out.errorId, requestId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
+      // nestjs-pino binds this call to the request's logger (request id and route included).
+      this.logger.error({ errorId: out.errorId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
     }
     httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
     void reply.status(out.status).header('content-type', 'application/json; charset=utf-8').send(out.body);
