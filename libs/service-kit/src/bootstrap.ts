@@ -21,6 +21,8 @@ export interface BootstrapOptions {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
+let draining = false;
+
 /** The strict pipe of CONVENTIONS §4: unknown fields are errors, types are coerced from the DTO. */
 export function shipyardValidationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -52,6 +54,9 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
   const latency = httpRequestDuration();
   fastify.addHook('onSend', (req, reply, payload, done) => {
     void reply.header(REQUEST_ID_HEADER, req.headers[REQUEST_ID_HEADER]);
+    // While draining, close each keep-alive connection after its response, or the server would wait
+    // for clients to hang up before it can finish closing.
+    if (draining) void reply.header('connection', 'close');
     done(null, payload);
   });
   fastify.addHook('onResponse', (req, reply, done) => {
@@ -79,6 +84,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
   logger.log(`${opts.service} listening on http://${host}:${opts.port} (docs at /docs)`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      draining = true;
       setTimeout(() => {
         logger.error(`graceful shutdown exceeded ${opts.shutdownTimeoutMs} ms; exiting`);
         process.exit(1);
