@@ -1,10 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { loggerParams, ProbeRegistry } from '@shipyard/observability';
-import { HealthController } from '@shipyard/service-kit';
+import { HealthController, prometheusModule } from '@shipyard/service-kit';
 import { GatewayConfig } from './config';
 import { ProxyService } from './proxy/proxy.service';
 import { Upstreams } from './proxy/upstreams';
@@ -20,7 +19,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         LoggerModule.forRoot(loggerParams({ service: 'api-gateway', level: config.SHIPYARD_LOG_LEVEL, ...(logDestination ? { destination: logDestination } : {}) })),
-        PrometheusModule.register({ path: '/metrics', defaultLabels: { service: 'api-gateway' } }),
+        prometheusModule('api-gateway'),
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController, ModelsRoutes, AuditRoutes],

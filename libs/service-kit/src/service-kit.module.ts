@@ -42,6 +42,13 @@ export const SERVICE_KIT_OPTIONS = Symbol('SERVICE_KIT_OPTIONS');
 
 let defaultMetricsCollected = false;
 
+/** /metrics with process metrics (collected once per process, even when tests boot several apps). */
+export function prometheusModule(service: string): DynamicModule {
+  const collectDefaults = !defaultMetricsCollected;
+  defaultMetricsCollected = true;
+  return PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: collectDefaults }, defaultLabels: { service } });
+}
+
 @Injectable()
 class OutboxRelayRunner implements OnApplicationBootstrap {
   private readonly logger = new Logger('outbox');
@@ -91,8 +98,6 @@ class OutboxRelayRunner implements OnApplicationBootstrap {
 export class ServiceKitModule {
   static forRoot(opts: ServiceKitOptions): DynamicModule {
     const cfg = opts.config;
-    const collectDefaults = !defaultMetricsCollected;
-    defaultMetricsCollected = true;
 
     const providers: Provider[] = [
       { provide: SERVICE_KIT_OPTIONS, useValue: opts },
@@ -143,7 +148,7 @@ export class ServiceKitModule {
       module: ServiceKitModule,
       imports: [
         LoggerModule.forRoot(loggerParams({ service: opts.service, level: cfg.SHIPYARD_LOG_LEVEL, ...(opts.logDestination ? { destination: opts.logDestination } : {}) })),
-        PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: collectDefaults }, defaultLabels: { service: opts.service } }),
+        prometheusModule(opts.service),
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController],
