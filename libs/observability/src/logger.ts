@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import pino, { DestinationStream } from 'pino';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
 import { normaliseRequestId } from './request-id';
 
@@ -33,6 +33,35 @@ export interface LoggerOptions {
   quietPaths?: string[];
 }
 
+let stdoutDestination: ReturnType<typeof pino.destination> | null = null;
+
+/**
+ * stdout written in 4 KiB batches, flushed every 200 ms and at exit. A synchronous write per line cost
+ * about a quarter of a service's throughput in measurements here (syscalls are expensive on this VM);
+ * the price is that a SIGKILL can lose the last 200 ms of log lines.
+ */
+function bufferedStdout(): DestinationStream {
+  if (stdoutDestination) return stdoutDestination;
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const flush = () => {
+    try {
+      dest.flush();
+    } catch {
+      // stdout closed or not ready yet: the next flush retries
+    }
+  };
+  setInterval(flush, 200).unref();
+  process.once('exit', () => {
+    try {
+      dest.flushSync();
+    } catch {
+      // nothing left to do at exit
+    }
+  });
+  stdoutDestination = dest;
+  return dest;
+}
+
 export function loggerParams(opts: LoggerOptions): Params {
   const quiet = opts.quietPaths ?? ['health/live', 'health/ready', 'metrics'];
   return {
@@ -57,7 +86,7 @@ export function loggerParams(opts: LoggerOptions): Params {
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
       },
-      ...(opts.destination ? [opts.destination] : []),
+      opts.destination ?? bufferedStdout(),
     ] as Params['pinoHttp'],
   };
 }

@@ -20,7 +20,6 @@ export class CreateModelUseCase {
   async execute(cmd: CreateModelRequest, ctx: RequestContext): Promise<ModelResponse> {
     try {
       return await this.tx.run(async (em) => {
-        if (await this.models.nameTaken(em, cmd.name)) throw new ModelNameTaken(cmd.name);
         const now = new Date();
         const model = Object.assign(new ModelEntity(), {
           id: uuidv7(now.getTime()),
@@ -45,7 +44,7 @@ export class CreateModelUseCase {
         return response;
       });
     } catch (e) {
-      // Two creates with one name can both pass the check; the unique index decides.
+      // The unique index on lower(name) of live models decides; no read-before-write race.
       if (isUniqueViolation(e, 'models_live_name_key')) throw new ModelNameTaken(cmd.name);
       throw e;
     }
