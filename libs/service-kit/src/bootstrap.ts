@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { NatsConnector } from '@shipyard/messaging';
 import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
 import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } from './exception-filter';
@@ -75,12 +76,27 @@ export function buildOpenApi(app: INestApplication, title: string): OpenAPIObjec
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Boots a service: listens, logs where, and bounds graceful shutdown by SHIPYARD_SHUTDOWN_TIMEOUT_MS. */
+/**
+ * Boots a service: listens, logs where, and bounds graceful shutdown by SHIPYARD_SHUTDOWN_TIMEOUT_MS.
+ * With SHIPYARD_MIGRATE_ONLY=true it only applies the service's migrations (creating the app
+ * initialises the DataSource, which migrates) and returns the closed app without listening: what the
+ * Helm chart's pre-install/pre-upgrade Job runs, so that pods of a new release start on a migrated schema.
+ */
 export async function bootstrapService(opts: BootstrapOptions): Promise<NestFastifyApplication> {
   const app = await createServiceApp(opts);
+  const logger = new NestLogger('bootstrap');
+  if (process.env.SHIPYARD_MIGRATE_ONLY === 'true') {
+    // A migration needs no broker: the connector may still be connecting in the background, and its
+    // promise rejects once closed, which must not fail the Job (nor may a late connection keep it alive).
+    natsConnectorOf(app)?.connect().catch(() => undefined);
+    app.flushLogs(); // logs are buffered until listen(), which never comes here
+    await app.close();
+    logger.log(`${opts.service}: migrations applied, exiting`);
+    setTimeout(() => process.exit(0), 2_000).unref();
+    return app;
+  }
   const host = opts.host ?? '127.0.0.1';
   await app.listen(opts.port, host);
-  const logger = new NestLogger('bootstrap');
   logger.log(`${opts.service} listening on http://${host}:${opts.port} (docs at /docs)`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -92,6 +108,15 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     });
   }
   return app;
+}
+
+/** The app's NATS connector, if it has one (the gateway has none). */
+function natsConnectorOf(app: NestFastifyApplication): NatsConnector | null {
+  try {
+    return app.get(NatsConnector, { strict: false });
+  } catch {
+    return null;
+  }
 }
 
 /** Wraps main(): a configuration error prints its message (no stack) and exits 1. */
