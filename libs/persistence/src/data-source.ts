@@ -60,7 +60,10 @@ export async function initialiseDataSource(ds: DataSource, schema: string, opts:
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`shipyard-migrate:${schema}`]);
     try {
-      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists, which a
+      // service running under a least-privilege role (migrated by an owner beforehand) does not have.
+      const present = (await runner.query('SELECT to_regnamespace($1) IS NOT NULL AS present', [schema])) as Array<{ present: boolean }>;
+      if (!present[0]?.present) await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       const ran = await ds.runMigrations({ transaction: 'each' });
       for (const m of ran) opts.log?.(`migration applied: ${m.name}`);
     } finally {
