@@ -6,6 +6,7 @@ import { LATENCY_BUCKETS, ProbeRegistry, ReadinessProbe, singleton } from '@ship
 import { Lifecycle } from '@shipyard/service-kit';
 import { AUDIT_CONFIG } from '../tokens';
 import type { AuditConfig } from '../config';
+import { chainMetrics } from '../chain/chain-metrics';
 import { AuditRecorder } from './audit-recorder';
 
 const metrics = () => ({
@@ -23,6 +24,7 @@ export class AuditConsumer implements OnApplicationBootstrap, ReadinessProbe {
   readonly name = 'audit-consumer';
   private readonly logger = new Logger('audit-consumer');
   private readonly m = metrics();
+  private readonly chain = chainMetrics();
   private consumer: JetStreamConsumer | null = null;
 
   constructor(
@@ -73,6 +75,8 @@ export class AuditConsumer implements OnApplicationBootstrap, ReadinessProbe {
     this.m.recorded.inc(outcome.recorded);
     this.m.duplicates.inc(outcome.duplicates);
     this.m.batch.observe(batch.length);
+    if (outcome.head) this.chain.headSeq.set(outcome.head.seq);
+    if (outcome.anchored) this.chain.anchors.inc({ reason: 'count' });
     if (outcome.deadLettered > 0) {
       this.m.deadLetters.inc(outcome.deadLettered);
       this.logger.warn(`${outcome.deadLettered} message(s) failed validation and were dead-lettered`);

@@ -58,7 +58,7 @@ describe('audit recorder (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    ds = createServiceDataSource({ url: db.url, schema: 'audit', entities: [], migrations: auditMigrations });
+    ds = createServiceDataSource({ url: db.url, schema: 'audit', entities: [], migrations: auditMigrations() });
     await initialiseDataSource(ds, 'audit');
     recorder = new AuditRecorder(ds);
   });
@@ -156,7 +156,7 @@ describe('audit consumer over JetStream (real NATS and PostgreSQL)', () => {
 
   beforeAll(async () => {
     [db, nats] = await Promise.all([TestDatabase.create(), TestNatsServer.start()]);
-    ds = createServiceDataSource({ url: db.url, schema: 'audit', entities: [], migrations: auditMigrations });
+    ds = createServiceDataSource({ url: db.url, schema: 'audit', entities: [], migrations: auditMigrations() });
     await initialiseDataSource(ds, 'audit');
     connector = new NatsConnector({ servers: nats.url, name: 'audit-test' });
     await connector.connect();
@@ -223,7 +223,7 @@ describe('audit recorder and poisonous data (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    ds = createServiceDataSource({ url: db.url, schema: 'audit', entities: [], migrations: auditMigrations });
+    ds = createServiceDataSource({ url: db.url, schema: 'audit', entities: [], migrations: auditMigrations() });
     await initialiseDataSource(ds, 'audit');
   });
 

@@ -1,12 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { decodeEnvelope, EventEnvelope, parseSubject } from '@shipyard/contracts';
 import { ConsumedMessage } from '@shipyard/messaging';
+import { ChainHead, crossesAnchor, lockChain, readHead, writeAnchor } from '../chain/chain-store';
+import { RECORDER_OPTIONS } from '../tokens';
 import { ChainedContent, chainHash, GENESIS_HASH } from './hash-chain';
 
-/** One lock id for the single chain: whoever holds it is the only writer of seq and hash. */
-const CHAIN_LOCK = 0x5348_4950; // "SHIP"
+/** Columns of audit.events, in insert order. */
 const COLUMNS = 16;
+
+export interface RecorderOptions {
+  /** An anchor is written whenever a batch takes the chain past a multiple of this many events. */
+  anchorEvery: number;
+  /** The clock recorded_at comes from (tests move it across months). */
+  now: () => Date;
+}
+
+export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = { anchorEvery: 1000, now: () => new Date() };
 
 export interface RecordOutcome {
   recorded: number;
@@ -14,6 +24,10 @@ export interface RecordOutcome {
   deadLettered: number;
   /** occurredAt (epoch ms) of each event recorded now, for the lag histogram. */
   occurredAt: number[];
+  /** The chain head after this batch, when it recorded anything. */
+  head: ChainHead | null;
+  /** Whether the batch crossed a multiple of anchorEvery and wrote an anchor. */
+  anchored: boolean;
 }
 
 interface DeadLetter {
@@ -28,7 +42,14 @@ interface DeadLetter {
  */
 @Injectable()
 export class AuditRecorder {
-  constructor(private readonly ds: DataSource) {}
+  private readonly opts: RecorderOptions;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Optional() @Inject(RECORDER_OPTIONS) opts?: Partial<RecorderOptions>,
+  ) {
+    this.opts = { ...DEFAULT_RECORDER_OPTIONS, ...opts };
+  }
 
   /**
    * Records a batch; when PostgreSQL refuses its data (SQLSTATE class 22, e.g. a NUL in a JSON string),
@@ -37,23 +58,36 @@ export class AuditRecorder {
    */
   async record(batch: ConsumedMessage[]): Promise<RecordOutcome> {
     try {
-      return await this.recordBatch(batch);
+      return await this.recordWithPartitions(batch);
     } catch (e) {
       if (!isDataError(e)) throw e;
       const [only] = batch;
       if (batch.length === 1 && only) {
         await this.ds.transaction((em) => this.deadLetter(em, [{ message: only, reason: `refused by the database: ${(e as Error).message}` }]));
-        return { recorded: 0, duplicates: 0, deadLettered: 1, occurredAt: [] };
+        return { recorded: 0, duplicates: 0, deadLettered: 1, occurredAt: [], head: null, anchored: false };
       }
-      const total: RecordOutcome = { recorded: 0, duplicates: 0, deadLettered: 0, occurredAt: [] };
+      const total: RecordOutcome = { recorded: 0, duplicates: 0, deadLettered: 0, occurredAt: [], head: null, anchored: false };
       for (const message of batch) {
         const one = await this.record([message]);
         total.recorded += one.recorded;
         total.duplicates += one.duplicates;
         total.deadLettered += one.deadLettered;
         total.occurredAt.push(...one.occurredAt);
+        total.head = one.head ?? total.head;
+        total.anchored ||= one.anchored;
       }
       return total;
+    }
+  }
+
+  /** The partition upkeep job keeps months ready ahead; should it have fallen behind, make this month now. */
+  private async recordWithPartitions(batch: ConsumedMessage[]): Promise<RecordOutcome> {
+    try {
+      return await this.recordBatch(batch);
+    } catch (e) {
+      if (!isMissingPartition(e)) throw e;
+      await this.ds.query('SELECT audit.ensure_partitions(1, $1)', [this.opts.now().toISOString()]);
+      return this.recordBatch(batch);
     }
   }
 
@@ -67,17 +101,24 @@ export class AuditRecorder {
       else valid.push(decoded.envelope);
     }
     return this.ds.transaction(async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      await lockChain(em);
       const fresh = await this.withoutRecorded(em, valid);
-      if (fresh.length > 0) await this.append(em, fresh);
+      const appended = fresh.length > 0 ? await this.append(em, fresh) : null;
       if (dead.length > 0) await this.deadLetter(em, dead);
-      return { recorded: fresh.length, duplicates: valid.length - fresh.length, deadLettered: dead.length, occurredAt: fresh.map((e) => Date.parse(e.occurredAt)) };
+      return {
+        recorded: fresh.length,
+        duplicates: valid.length - fresh.length,
+        deadLettered: dead.length,
+        occurredAt: fresh.map((e) => Date.parse(e.occurredAt)),
+        head: appended?.head ?? null,
+        anchored: appended?.anchored ?? false,
+      };
     });
   }
 
   private async withoutRecorded(em: EntityManager, envelopes: EventEnvelope[]): Promise<EventEnvelope[]> {
     if (envelopes.length === 0) return [];
-    const rows = await em.query<Array<{ event_id: string }>>('SELECT event_id FROM audit.events WHERE event_id = ANY($1::uuid[])', [envelopes.map((e) => e.id)]);
+    const rows = await em.query<Array<{ event_id: string }>>('SELECT event_id FROM audit.event_ids WHERE event_id = ANY($1::uuid[])', [envelopes.map((e) => e.id)]);
     const seen = new Set(rows.map((r) => r.event_id));
     return envelopes.filter((e) => {
       if (seen.has(e.id)) return false;
@@ -86,31 +127,41 @@ export class AuditRecorder {
     });
   }
 
-  private async append(em: EntityManager, envelopes: EventEnvelope[]): Promise<void> {
-    const head = await em.query<Array<{ seq: string; hash: Buffer }>>('SELECT seq, hash FROM audit.events ORDER BY seq DESC LIMIT 1');
-    let seq = head[0] ? Number(head[0].seq) : 0;
-    let prev = head[0]?.hash ?? GENESIS_HASH;
-    const recordedAt = new Date().toISOString();
-    const params: unknown[] = [];
-    const tuples: string[] = [];
+  /**
+   * Appends after the current head. Column arrays through unnest keep the statement the same size
+   * whatever the batch (no 65,535-parameter limit) and PostgreSQL plans it once.
+   */
+  private async append(em: EntityManager, envelopes: EventEnvelope[]): Promise<{ head: ChainHead; anchored: boolean }> {
+    const head = await readHead(em);
+    const start = head?.seq ?? 0;
+    let seq = start;
+    let prev = head?.hash ?? GENESIS_HASH;
+    const recordedAt = this.opts.now().toISOString();
+    const cols: unknown[][] = Array.from({ length: COLUMNS }, () => []);
     for (const e of envelopes) {
       seq++;
       const content = toChainedContent(e, seq, recordedAt);
       const hash = chainHash(prev, content);
-      const base = params.length;
-      tuples.push(`(${Array.from({ length: COLUMNS }, (_, i) => `$${base + i + 1}`).join(',')})`);
-      params.push(
+      const values = [
         seq, content.eventId, content.subject, content.action, content.actor.type, content.actor.id, content.aggregate.type, content.aggregate.id,
         JSON.stringify(content.payload), content.before === null ? null : JSON.stringify(content.before), content.after === null ? null : JSON.stringify(content.after),
         content.correlationId, content.occurredAt, content.recordedAt, prev, hash,
-      );
+      ];
+      values.forEach((v, i) => cols[i]?.push(v));
       prev = hash;
     }
     await em.query(
       `INSERT INTO audit.events (seq, event_id, subject, action, actor_type, actor_id, aggregate_type, aggregate_id, payload, before, after,
-         correlation_id, occurred_at, recorded_at, prev_hash, hash) VALUES ${tuples.join(',')}`,
-      params,
+         correlation_id, occurred_at, recorded_at, prev_hash, hash)
+       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[],
+         $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::bytea[], $16::bytea[])`,
+      cols,
     );
+    await em.query('INSERT INTO audit.event_ids (event_id, seq) SELECT * FROM unnest($1::uuid[], $2::bigint[])', [cols[1], cols[0]]);
+    const newHead = { seq, hash: prev };
+    const anchored = crossesAnchor(start, seq, this.opts.anchorEvery);
+    if (anchored) await writeAnchor(em, newHead, 'count');
+    return { head: newHead, anchored };
   }
 
   private async deadLetter(em: EntityManager, dead: DeadLetter[]): Promise<void> {
@@ -128,9 +179,17 @@ function withoutNul(s: string): string {
   return s.replace(/\u0000/g, '\\0');
 }
 
-function isDataError(e: unknown): boolean {
+function sqlState(e: unknown): string | undefined {
   const code = e instanceof QueryFailedError ? (e.driverError as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('22');
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isDataError(e: unknown): boolean {
+  return sqlState(e)?.startsWith('22') === true;
+}
+
+function isMissingPartition(e: unknown): boolean {
+  return sqlState(e) === '23514' && /no partition of relation/.test((e as Error).message);
 }
 
 export function toChainedContent(e: EventEnvelope, seq: number, recordedAt: string): ChainedContent {

@@ -3,7 +3,7 @@ import { EventEnvelope } from '@shipyard/contracts';
 import { toChainedContent } from './audit-recorder';
 import { canonicalJson } from './canonical-json';
 import { chainHash, GENESIS_HASH } from './hash-chain';
-import { subjectToRegex } from './audit-events.query';
+import { subjectToRegex } from './event-filter';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops whitespace', () => {

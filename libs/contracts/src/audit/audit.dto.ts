@@ -1,8 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../http/pagination';
 
-export class AuditEventsQuery extends PageQuery {
+/** The filters the audit trail can be read and exported with. */
+export class AuditEventsFilter {
   @ApiPropertyOptional({ description: 'Aggregate id the event is about (e.g. a model id)' })
   @IsOptional() @IsString() @MaxLength(200)
   aggregateId?: string;
@@ -14,6 +16,10 @@ export class AuditEventsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Subject, NATS wildcards allowed: `*` one token, `>` the rest', example: 'shipyard.registry.model.*.v1' })
   @IsOptional() @IsString() @MaxLength(250) @Matches(/^[A-Za-z0-9_*>.-]+$/, { message: 'subject may hold letters, digits, ".", "_", "-", "*" and ">"' })
   subject?: string;
+
+  @ApiPropertyOptional({ description: 'Action ("<aggregate>.<verb>"), `*` matches one part', example: 'model.*' })
+  @IsOptional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_*.-]+$/, { message: 'action may hold letters, digits, ".", "_", "-" and "*"' })
+  action?: string;
 
   @ApiPropertyOptional({ description: 'Principal as "<type>:<id>"', example: 'user:alice' })
   @IsOptional() @IsString() @MaxLength(220) @Matches(/^(user|api_key|system):.+$/, { message: 'actor must look like user:<id>, api_key:<id> or system:<id>' })
@@ -32,6 +38,14 @@ export class AuditEventsQuery extends PageQuery {
   to?: string;
 }
 
+export const AUDIT_INCLUDES = ['diff'] as const;
+
+export class AuditEventsQuery extends IntersectionType(AuditEventsFilter, PageQuery) {
+  @ApiPropertyOptional({ enum: AUDIT_INCLUDES, description: '`diff` adds a readable field-by-field diff of before/after to each event' })
+  @IsOptional() @IsIn(AUDIT_INCLUDES)
+  include?: (typeof AUDIT_INCLUDES)[number];
+}
+
 export class AuditActor {
   @ApiProperty({ enum: ['user', 'api_key', 'system'] }) type!: string;
   @ApiProperty() id!: string;
@@ -40,6 +54,15 @@ export class AuditActor {
 export class AuditAggregate {
   @ApiProperty() type!: string;
   @ApiProperty() id!: string;
+}
+
+export const FIELD_CHANGE_KINDS = ['added', 'removed', 'changed'] as const;
+
+export class AuditFieldChange {
+  @ApiProperty({ description: 'Dotted path of the field (nested objects are walked, arrays compared whole)', example: 'tags' }) field!: string;
+  @ApiProperty({ enum: FIELD_CHANGE_KINDS }) change!: (typeof FIELD_CHANGE_KINDS)[number];
+  @ApiPropertyOptional({ description: 'Absent when the field was added' }) before?: unknown;
+  @ApiPropertyOptional({ description: 'Absent when the field was removed' }) after?: unknown;
 }
 
 export class AuditEventResponse {
@@ -56,9 +79,45 @@ export class AuditEventResponse {
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
   @ApiProperty({ format: 'date-time' }) recordedAt!: string;
   @ApiProperty({ description: 'hex sha256(prevHash || canonical JSON of the row)' }) hash!: string;
+  @ApiPropertyOptional({ type: [AuditFieldChange], description: 'With include=diff: what changed between before and after' }) diff?: AuditFieldChange[];
 }
 
 export class AuditEventPageResponse {
   @ApiProperty({ type: [AuditEventResponse] }) items!: AuditEventResponse[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export const AUDIT_EXPORT_FORMATS = ['ndjson', 'csv'] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+export class AuditExportQuery extends AuditEventsFilter {
+  @ApiPropertyOptional({ enum: AUDIT_EXPORT_FORMATS, default: 'ndjson', description: 'ndjson: one event per line, as the events API shows it plus prevHash; csv: RFC 4180, JSON columns as JSON text' })
+  @IsOptional() @IsIn(AUDIT_EXPORT_FORMATS)
+  format?: AuditExportFormat;
+}
+
+export class AuditVerifyQuery {
+  @ApiPropertyOptional({ minimum: 1, description: 'First seq to check (default 1)' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  from?: number;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Last seq to check (default: the head when the check starts)' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  to?: number;
+}
+
+export class AuditAnchorResponse {
+  @ApiProperty({ description: 'Chain head seq when the anchor was written' }) seq!: number;
+  @ApiProperty({ description: 'hex hash of that row' }) hash!: string;
+  @ApiProperty({ format: 'date-time' }) anchoredAt!: string;
+}
+
+export class AuditVerifyResponse {
+  @ApiProperty({ description: 'true when every row in range recomputes, links to its predecessor, and agrees with the anchors' }) ok!: boolean;
+  @ApiProperty({ description: 'Rows checked (up to the first broken one)' }) checked!: number;
+  @ApiProperty() fromSeq!: number;
+  @ApiProperty({ description: 'Last seq of the range checked (0 when the chain is empty)' }) toSeq!: number;
+  @ApiPropertyOptional({ description: 'The first seq that does not verify: a changed row, a missing row, or the row after a truncated tail' }) firstBrokenSeq?: number;
+  @ApiPropertyOptional({ example: 'hash mismatch' }) reason?: string;
+  @ApiProperty({ type: AuditAnchorResponse, nullable: true, description: 'The newest anchor, which the head must reach' }) anchor!: AuditAnchorResponse | null;
 }

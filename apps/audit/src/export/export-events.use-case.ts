@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditExportQuery, ErrorKind } from '@shipyard/contracts';
+import { DomainError } from '@shipyard/service-kit';
+import type { AuditConfig } from '../config';
+import { filterConditions } from '../events/event-filter';
+import { EVENT_COLUMNS } from '../events/event-row';
+import { AUDIT_CONFIG } from '../tokens';
+import { CursorStream } from './cursor-stream';
+import { EXPORT_FORMATS, ExportFormat } from './export-format';
+
+export enum ExportErrorCode {
+  Busy = 'AUDIT_EXPORT_BUSY',
+  Unavailable = 'AUDIT_EXPORT_UNAVAILABLE',
+}
+
+export interface AuditExport {
+  format: ExportFormat;
+  filename: string;
+  stream: CursorStream;
+}
+
+const CHUNK_ROWS = 500;
+
+/**
+ * Exports the audit trail, filtered like the events API, oldest first, as one consistent snapshot of
+ * any size. Each export holds its own connection (never one of the pool the recorder needs), and at
+ * most SHIPYARD_AUDIT_EXPORT_CONCURRENCY run at once.
+ */
+@Injectable()
+export class ExportAuditEvents {
+  private readonly logger = new Logger('audit-export');
+  private running = 0;
+
+  constructor(@Inject(AUDIT_CONFIG) private readonly config: AuditConfig) {}
+
+  get active(): number {
+    return this.running;
+  }
+
+  async execute(q: AuditExportQuery, now: Date = new Date()): Promise<AuditExport> {
+    if (this.running >= this.config.SHIPYARD_AUDIT_EXPORT_CONCURRENCY) {
+      throw new DomainError(ExportErrorCode.Busy, ErrorKind.Unavailable, `${this.running} exports are running, the most allowed at once; retry when one has finished`);
+    }
+    const format = EXPORT_FORMATS[q.format ?? 'ndjson'];
+    const conditions = filterConditions(q);
+    this.running++;
+    let released = false;
+    const onRelease = () => {
+      if (!released) {
+        released = true;
+        this.running--;
+      }
+    };
+    try {
+      const stream = await CursorStream.open({
+        url: this.config.SHIPYARD_DATABASE_URL,
+        sql: `SELECT ${EVENT_COLUMNS} FROM audit.events ${conditions.where()} ORDER BY seq`,
+        params: conditions.params,
+        format,
+        chunkRows: CHUNK_ROWS,
+        onRelease,
+      });
+      const started = Date.now();
+      stream.once('close', () => this.logger.log(`export (${format.extension}) ${stream.readableEnded ? 'finished' : 'stopped early'}: ${stream.rows} rows in ${Date.now() - started} ms`));
+      return { format, filename: `audit-events-${now.toISOString().replace(/[:.]/g, '-')}.${format.extension}`, stream };
+    } catch (e) {
+      this.logger.warn(`export could not start: ${(e as Error).message}`);
+      throw new DomainError(ExportErrorCode.Unavailable, ErrorKind.Unavailable, 'the audit database is unavailable; retry shortly');
+    }
+  }
+}
