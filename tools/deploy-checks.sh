@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static checks of the deployment assets, run by the npm scripts and by CI:
-#   tools/deploy-checks.sh helm-lint    helm lint --strict + helm template, default and prod values
+#   tools/deploy-checks.sh helm-lint    helm lint --strict + helm template: default, prod example and
+#                                       deploy/helm-values/* values
 #   tools/deploy-checks.sh k8s-render   kubectl kustomize of the dev and prod overlays
 #   tools/deploy-checks.sh promtool     promtool: alert rules, their unit tests, the compose Prometheus
 #                                       config, and every dashboard query
@@ -26,6 +27,13 @@ helm_lint() {
   helm version --short
   helm lint --strict "$chart"
   helm lint --strict "$chart" -f "$prod"
+  # The values deploy.yml installs with, per environment.
+  local env
+  for env in deploy/helm-values/*.yaml; do
+    helm lint --strict --quiet "$chart" -f "$env"
+    helm template shipyard "$chart" --namespace shipyard -f "$env" > /dev/null
+    echo "helm lint --strict + template with $env: ok"
+  done
   helm template shipyard "$chart" --namespace shipyard > "$out/helm-default.yaml"
   helm template shipyard "$chart" --namespace shipyard -f "$prod" > "$out/helm-prod.yaml"
   echo "helm template: $(grep -c '^kind:' "$out/helm-default.yaml") objects (default values), $(grep -c '^kind:' "$out/helm-prod.yaml") (prod values) -> tmp/render/"
