@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestStack, waitFor } from '@shipyard/testing';
-import { auditEvents, mapLimit, request } from './http';
+import { auditEvents, mapLimit, request, Target } from './http';
 
 /**
  * The audit trail must be complete whatever fails: every committed write reaches audit.events exactly
@@ -8,11 +8,11 @@ import { auditEvents, mapLimit, request } from './http';
  */
 describe('audit completeness under failure (services as processes)', () => {
   let stack: TestStack;
-  let gw: string;
+  let gw: Target;
 
   beforeAll(async () => {
     stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
-    gw = stack.url('api-gateway');
+    gw = { url: stack.url('api-gateway'), token: await stack.adminToken() };
   });
 
   afterAll(async () => {

@@ -5,8 +5,13 @@ export interface JsonResponse<T = unknown> {
   headers: Headers;
 }
 
-export async function request<T = unknown>(base: string, method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
-  const headers: Record<string, string> = { ...opts.headers };
+/** Where to send a request, and as whom (an access token or API key), if anyone. */
+export type Target = string | { url: string; token?: string };
+
+export async function request<T = unknown>(target: Target, method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null } = {}): Promise<JsonResponse<T>> {
+  const base = typeof target === 'string' ? target : target.url;
+  const token = opts.token === null ? undefined : (opts.token ?? (typeof target === 'string' ? undefined : target.token));
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...opts.headers };
   let body: string | undefined;
   if (opts.raw !== undefined) body = opts.raw;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
@@ -51,7 +56,7 @@ export interface AuditEvent {
 }
 
 /** Every audit event matching `query`, following nextCursor through the gateway. */
-export async function auditEvents(gateway: string, query: Record<string, string>): Promise<AuditEvent[]> {
+export async function auditEvents(gateway: Target, query: Record<string, string>): Promise<AuditEvent[]> {
   const out: AuditEvent[] = [];
   let cursor: string | null = null;
   do {

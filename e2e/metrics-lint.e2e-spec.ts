@@ -15,8 +15,6 @@ const KNOWN_PROBLEMS: Record<string, string> = {
   'nodejs_active_handles_total non-counter metrics should not have "_total" suffix': "prom-client's default metric, a gauge named *_total upstream",
   'nodejs_active_requests_total non-counter metrics should not have "_total" suffix': "prom-client's default metric, a gauge named *_total upstream",
   'nodejs_active_resources_total non-counter metrics should not have "_total" suffix': "prom-client's default metric, a gauge named *_total upstream",
-  'shipyard_outbox_published_total non-counter metrics should not have "_total" suffix':
-    'registered as a Gauge in libs/service-kit/src/service-kit.module.ts although it only ever grows: it should be a Counter (remove this entry with that fix)',
 };
 const seenKnown = new Set<string>();
 

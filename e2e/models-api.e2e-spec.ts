@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestStack, waitFor } from '@shipyard/testing';
-import { auditEvents, request } from './http';
+import { auditEvents, request, Target } from './http';
 
 interface Model {
   id: string;
@@ -17,11 +17,15 @@ interface ErrorBody {
 
 describe('models API through the gateway (services as processes)', () => {
   let stack: TestStack;
-  let gw: string;
+  let gw: Target;
+  let alice: { id: string; token: string };
+  let bob: { id: string; token: string };
 
   beforeAll(async () => {
     stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
-    gw = stack.url('api-gateway');
+    gw = { url: stack.url('api-gateway'), token: await stack.adminToken() };
+    alice = await stack.user('alice@example.com', 'data-scientist');
+    bob = await stack.user('bob@example.com', 'data-scientist');
   });
 
   afterAll(async () => {
@@ -33,16 +37,16 @@ describe('models API through the gateway (services as processes)', () => {
   it('creates, reads (by id and by name), updates and deletes a model; each write lands in audit with its request id', async () => {
     const requestId = `e2e-${randomUUID()}`;
     const n = name();
-    const created = await request<Model>(gw, 'POST', '/api/v1/models', { body: { name: n, description: 'churn model', tags: ['tabular', 'tabular', 'growth'] }, headers: { 'x-request-id': requestId, 'x-shipyard-dev-actor': 'user:alice' } });
+    const created = await request<Model>(gw, 'POST', '/api/v1/models', { body: { name: n, description: 'churn model', tags: ['tabular', 'tabular', 'growth'] }, token: alice.token, headers: { 'x-request-id': requestId } });
     expect(created.status).toBe(201);
     expect(created.headers.get('x-request-id')).toBe(requestId);
-    expect(created.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: n, description: 'churn model', tags: ['tabular', 'growth'], ownerId: 'user:alice', createdAt: expect.any(String), updatedAt: created.body.createdAt });
+    expect(created.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: n, description: 'churn model', tags: ['tabular', 'growth'], ownerId: `user:${alice.id}`, createdAt: expect.any(String), updatedAt: created.body.createdAt });
     const id = created.body.id;
 
     expect((await request<Model>(gw, 'GET', `/api/v1/models/${id}`)).body).toEqual(created.body);
     expect((await request<Model>(gw, 'GET', `/api/v1/models/${n.toUpperCase()}`)).body.id).toBe(id);
 
-    const patched = await request<Model>(gw, 'PATCH', `/api/v1/models/${id}`, { body: { description: null, tags: ['growth'] }, headers: { 'x-shipyard-dev-actor': 'user:bob' } });
+    const patched = await request<Model>(gw, 'PATCH', `/api/v1/models/${id}`, { body: { description: null, tags: ['growth'] }, token: bob.token });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ description: null, tags: ['growth'], name: n });
 
@@ -60,8 +64,8 @@ describe('models API through the gateway (services as processes)', () => {
       return e.length === 3 ? e : null;
     });
     expect(events.map((e) => e.subject)).toEqual(['shipyard.registry.model.created.v1', 'shipyard.registry.model.updated.v1', 'shipyard.registry.model.deleted.v1']);
-    expect(events[0]).toMatchObject({ action: 'model.created', actor: { type: 'user', id: 'alice' }, correlationId: requestId, aggregate: { type: 'model', id } });
-    expect(events[1]).toMatchObject({ actor: { id: 'bob' }, before: { description: 'churn model', tags: ['tabular', 'growth'] }, after: { description: null, tags: ['growth'] }, payload: { changed: ['description', 'tags'] } });
+    expect(events[0]).toMatchObject({ action: 'model.created', actor: { type: 'user', id: alice.id }, correlationId: requestId, aggregate: { type: 'model', id } });
+    expect(events[1]).toMatchObject({ actor: { id: bob.id }, before: { description: 'churn model', tags: ['tabular', 'growth'] }, after: { description: null, tags: ['growth'] }, payload: { changed: ['description', 'tags'] } });
     expect(events[2]?.before).toMatchObject({ id, name: n });
   });
 

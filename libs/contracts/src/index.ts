@@ -6,3 +6,6 @@ export * from './http/headers';
 export * from './http/errors';
 export * from './http/pagination';
 export * from './audit/audit.dto';
+export * from './auth/permissions';
+export * from './auth/auth.events';
+export * from './auth/auth.dto';

@@ -68,6 +68,11 @@ export class NatsConnector {
     for (let attempt = 1; !this.closing; attempt++) {
       try {
         const nc = await connect(options);
+        if (this.closing) {
+          // close() ran while this attempt was in flight: do not leave the socket open behind it.
+          await nc.close();
+          break;
+        }
         this.connection = nc;
         this.up = true;
         this.opts.log?.(`connected to NATS ${nc.getServer()}`);

@@ -81,4 +81,9 @@ export class Transactions {
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.ds.transaction(work);
   }
+
+  /** For reads outside a transaction. */
+  manager(): EntityManager {
+    return this.ds.manager;
+  }
 }

@@ -72,7 +72,12 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
 }
 
 export function buildOpenApi(app: INestApplication, title: string): OpenAPIObject {
-  const config = new DocumentBuilder().setTitle(title).setVersion('1').addBearerAuth().build();
+  const config = new DocumentBuilder()
+    .setTitle(title)
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Access token (JWT) or API key (shp_…)' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+    .build();
   return SwaggerModule.createDocument(app, config);
 }
 

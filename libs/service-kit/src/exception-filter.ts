@@ -125,6 +125,8 @@ export class ShipyardExceptionFilter implements ExceptionFilter {
       this.logger.error({ errorId: out.errorId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
     }
     httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
+    const retryAfter = (out.body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (out.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(out.status).header('content-type', 'application/json; charset=utf-8').send(out.body);
   }
 }

@@ -5,3 +5,4 @@ export * from './lifecycle';
 export * from './health.controller';
 export * from './service-kit.module';
 export * from './bootstrap';
+export * from './redis';

@@ -1,12 +1,16 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ACTOR_HEADER, Actor, ActorType, CommonErrorCode, ErrorKind, REQUEST_ID_HEADER } from '@shipyard/contracts';
+import { ACTOR_HEADER, Actor, ActorType, CommonErrorCode, ErrorKind, Permission, PERMISSIONS, PERMISSIONS_HEADER, REQUEST_ID_HEADER, USER_HEADER } from '@shipyard/contracts';
 import { DomainError } from './domain-error';
 
 /** Who asked, and the id that ties their request to every log line and event it causes. */
 export interface RequestContext {
   requestId: string;
   actor: Actor;
+  /** The user behind the actor: the user itself, or an API key's owner. */
+  userId: string;
+  /** Effective permissions as the gateway computed them. */
+  permissions: ReadonlySet<Permission>;
 }
 
 /** Parses "user:<id>" / "api_key:<id>" / "system:<id>". */
@@ -34,7 +38,14 @@ export function contextOf(req: FastifyRequest): RequestContext {
   const header = req.headers[ACTOR_HEADER];
   const actor = parseActor(typeof header === 'string' ? header : undefined);
   if (!actor) throw new DomainError(CommonErrorCode.Unauthenticated, ErrorKind.Unauthenticated, 'no authenticated principal on the request');
-  return { requestId: requestIdOf(req), actor };
+  const user = req.headers[USER_HEADER];
+  const perms = req.headers[PERMISSIONS_HEADER];
+  return {
+    requestId: requestIdOf(req),
+    actor,
+    userId: typeof user === 'string' && user ? user : actor.id,
+    permissions: new Set(typeof perms === 'string' ? perms.split(',').filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p)) : []),
+  };
 }
 
 /** `@Ctx() ctx: RequestContext` in a controller method. */

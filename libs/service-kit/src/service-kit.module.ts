@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { DEFAULT_RELAY_OPTIONS, DEFAULT_STREAM_SETTINGS, JetStreamPublisher, NatsConnector, Outbox, OutboxRelay, PgOutbox, PgOutboxStore } from '@shipyard/messaging';
 import { loggerParams, ProbeRegistry, singleton } from '@shipyard/observability';
@@ -42,6 +42,29 @@ export const SERVICE_KIT_OPTIONS = Symbol('SERVICE_KIT_OPTIONS');
 
 let defaultMetricsCollected = false;
 
+/** The service's NATS connection: connects in the background, reports readiness, drains on shutdown. */
+export function natsProvider(service: string, url: string): Provider {
+  return {
+    provide: NatsConnector,
+    inject: [Lifecycle, ProbeRegistry],
+    useFactory: (lifecycle: Lifecycle, probes: ProbeRegistry) => {
+      const logger = new Logger('nats');
+      const connector = new NatsConnector({ servers: url, name: `shipyard-${service}`, log: (m) => logger.log(m) });
+      // Rejects only when closed before the first connection (shutdown during boot): nothing to report.
+      connector.connect().catch(() => undefined);
+      lifecycle.onShutdown('messaging', 'nats', () => connector.close());
+      probes.add({
+        name: 'nats',
+        check: async () => {
+          if (!connector.isConnected()) throw new Error('not connected');
+          return { rttMs: await connector.rtt() };
+        },
+      });
+      return connector;
+    },
+  };
+}
+
 /** /metrics with process metrics (collected once per process, even when tests boot several apps). */
 export function prometheusModule(service: string): DynamicModule {
   const collectDefaults = !defaultMetricsCollected;
@@ -71,7 +94,7 @@ class OutboxRelayRunner implements OnApplicationBootstrap {
     }
     const store = new PgOutboxStore(this.ds, db.schema, this.opts.config.SHIPYARD_DATABASE_URL, (m) => this.logger.log(m));
     const publisher = new JetStreamPublisher(this.nats, DEFAULT_STREAM_SETTINGS(this.opts.config.SHIPYARD_EVENTS_STREAM));
-    const published = singleton('shipyard_outbox_published_total', () => new Gauge({ name: 'shipyard_outbox_published_total', help: 'Events relayed from the outbox to JetStream' }));
+    const published = singleton('shipyard_outbox_published_total', () => new Counter({ name: 'shipyard_outbox_published_total', help: 'Events relayed from the outbox to JetStream' }));
     const backlog = singleton('shipyard_outbox_pending', () => new Gauge({ name: 'shipyard_outbox_pending', help: 'Outbox rows not yet published' }));
     this.relay = new OutboxRelay(store, publisher, DEFAULT_RELAY_OPTIONS, {
       published: (n) => published.inc(n),
@@ -102,24 +125,7 @@ export class ServiceKitModule {
     const providers: Provider[] = [
       { provide: SERVICE_KIT_OPTIONS, useValue: opts },
       Lifecycle,
-      {
-        provide: NatsConnector,
-        inject: [Lifecycle, ProbeRegistry],
-        useFactory: (lifecycle: Lifecycle, probes: ProbeRegistry) => {
-          const logger = new Logger('nats');
-          const connector = new NatsConnector({ servers: cfg.SHIPYARD_NATS_URL, name: `shipyard-${opts.service}`, log: (m) => logger.log(m) });
-          void connector.connect();
-          lifecycle.onShutdown('messaging', 'nats', () => connector.close());
-          probes.add({
-            name: 'nats',
-            check: async () => {
-              if (!connector.isConnected()) throw new Error('not connected');
-              return { rttMs: await connector.rtt() };
-            },
-          });
-          return connector;
-        },
-      },
+      natsProvider(opts.service, cfg.SHIPYARD_NATS_URL),
       ProbeRegistry,
     ];
 

@@ -39,6 +39,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
       const v = await probe();
       if (v) return v;
     } catch (e) {
+      if ((e as Error).constructor.name === 'ServiceExited') throw e;
       lastError = e;
     }
     await new Promise((r) => setTimeout(r, intervalMs));

@@ -22,6 +22,9 @@ export function serviceEntry(service: ServiceName): string {
   return entry;
 }
 
+/** A service process ended while we waited for it: no point waiting longer. */
+export class ServiceExited extends Error {}
+
 /**
  * One service as a real OS process, started from the compiled build exactly as `npm start` runs it.
  * Output is kept (last 2,000 lines) so a failing test can show what the service said.
@@ -68,10 +71,12 @@ export class ServiceProcess {
   }
 
   async waitReady(timeoutMs = 30_000): Promise<void> {
+    let exited = false;
+    void this.exitPromise.then(() => (exited = this.proc !== null && !this.running));
     await waitFor(
       `${this.service} ready on ${this.port}`,
       async () => {
-        if (!this.running) throw new Error(`${this.service} exited:\n${this.output(40)}`);
+        if (exited || !this.running) return Promise.reject(new ServiceExited(`${this.service} exited:\n${this.output(40)}`));
         const res = await fetch(`${this.baseUrl}/health/ready`);
         return res.status === 200;
       },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { freePort } from './ports';
 import { TestDatabase } from './postgres';
 import { TestNatsServer } from './nats-server';
@@ -19,6 +20,9 @@ const URL_VARS: Partial<Record<ServiceName, string>> = {
   inference: 'SHIPYARD_INFERENCE_URL',
 };
 
+/** The first administrator every test stack boots with. */
+export const ADMIN = Object.freeze({ email: 'admin@shipyard.test', password: 'e2e-Str0ng-Passw0rd!' });
+
 export interface StackOptions {
   services: ServiceName[];
   env?: Record<string, string>;
@@ -35,7 +39,11 @@ export class TestStack {
     readonly services: Map<ServiceName, ServiceProcess>,
   ) {}
 
+  private adminTokenCache: string | null = null;
+
   static async start(opts: StackOptions): Promise<TestStack> {
+    // The gateway verifies tokens against the auth service: a stack with a gateway has auth too.
+    if (opts.services.includes('api-gateway') && !opts.services.includes('auth')) opts = { ...opts, services: ['auth', ...opts.services] };
     const [db, nats] = await Promise.all([TestDatabase.create('shipyard_e2e'), TestNatsServer.start()]);
     const ports = new Map<ServiceName, number>();
     for (const s of opts.services) ports.set(s, await freePort());
@@ -44,6 +52,14 @@ export class TestStack {
       SHIPYARD_DATABASE_URL: db.url,
       SHIPYARD_NATS_URL: nats.url,
       SHIPYARD_LOG_LEVEL: process.env.SHIPYARD_TEST_LOG_LEVEL ?? 'warn',
+      SHIPYARD_REDIS_URL: process.env.SHIPYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      // Each stack counts rate limits in its own Redis namespace; limits are generous unless a test lowers them.
+      SHIPYARD_REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}`,
+      SHIPYARD_RATE_LIMIT: '1000000',
+      SHIPYARD_LOGIN_RATE_LIMIT: '1000000',
+      SHIPYARD_LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+      SHIPYARD_ADMIN_EMAIL: ADMIN.email,
+      SHIPYARD_ADMIN_PASSWORD: ADMIN.password,
       ...Object.fromEntries(opts.services.map((s) => [PORT_VARS[s], String(ports.get(s))])),
       ...Object.fromEntries(opts.services.flatMap((s) => (URL_VARS[s] ? [[URL_VARS[s], `http://127.0.0.1:${ports.get(s)}`]] : []))),
       ...opts.env,
@@ -66,6 +82,27 @@ export class TestStack {
 
   url(name: ServiceName): string {
     return this.service(name).baseUrl;
+  }
+
+  /** Logs in through the gateway; returns the token response. */
+  async login(email: string, password: string): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
+    const res = await fetch(`${this.url('api-gateway')}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    if (res.status !== 200) throw new Error(`login of ${email} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { accessToken: string; refreshToken: string; expiresIn: number };
+  }
+
+  /** An access token of the first administrator (cached for the stack). */
+  async adminToken(): Promise<string> {
+    this.adminTokenCache ??= (await this.login(ADMIN.email, ADMIN.password)).accessToken;
+    return this.adminTokenCache;
+  }
+
+  /** Creates a user through the admin API and returns its id and a fresh access token. */
+  async user(email: string, role: 'viewer' | 'data-scientist' | 'approver' | 'admin', password = 'Correct-Horse-42!'): Promise<{ id: string; token: string; email: string; password: string }> {
+    const res = await fetch(`${this.url('api-gateway')}/api/v1/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.adminToken()}` }, body: JSON.stringify({ email, password, role }) });
+    if (res.status !== 201) throw new Error(`creating ${email} answered ${res.status}: ${await res.text()}`);
+    const { id } = (await res.json()) as { id: string };
+    return { id, email, password, token: (await this.login(email, password)).accessToken };
   }
 
   async stop(): Promise<void> {

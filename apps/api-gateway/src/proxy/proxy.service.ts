@@ -1,16 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { ACTOR_HEADER, CommonErrorCode, DEV_ACTOR_HEADER, ErrorKind, REQUEST_ID_HEADER } from '@shipyard/contracts';
-import { DomainError, formatActor, parseActor } from '@shipyard/service-kit';
-import { GATEWAY_CONFIG } from '../tokens';
-import type { GatewayConfig } from '../config';
+import { ACTOR_HEADER, CommonErrorCode, ErrorKind, PERMISSIONS_HEADER, REQUEST_ID_HEADER, USER_HEADER } from '@shipyard/contracts';
+import { DomainError, formatActor } from '@shipyard/service-kit';
+import { Principal } from '../auth/principal';
 import { UpstreamName, Upstreams } from './upstreams';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway alone decides. */
-const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', ACTOR_HEADER, DEV_ACTOR_HEADER]);
+const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'authorization', 'x-api-key', 'cookie', ACTOR_HEADER, USER_HEADER, PERMISSIONS_HEADER]);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
 /**
@@ -23,7 +22,6 @@ export class ProxyService {
 
   constructor(
     private readonly upstreams: Upstreams,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async forward(upstream: UpstreamName, req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -57,16 +55,13 @@ export class ProxyService {
     }
     out[REQUEST_ID_HEADER] = req.headers[REQUEST_ID_HEADER];
     out['x-forwarded-for'] = req.ip;
-    const actor = this.principal(req);
-    if (actor) out[ACTOR_HEADER] = actor;
+    // Credentials stop here: services learn who is calling from these headers, which only the gateway sets.
+    const principal = (req as FastifyRequest & { user?: Principal }).user;
+    if (principal) {
+      out[ACTOR_HEADER] = formatActor(principal.actor);
+      out[USER_HEADER] = principal.userId;
+      out[PERMISSIONS_HEADER] = [...principal.permissions].join(',');
+    }
     return out;
-  }
-
-  /** Development stand-in for authentication: the caller's x-shipyard-dev-actor, or user:dev. */
-  private principal(req: FastifyRequest): string | null {
-    if (!this.config.SHIPYARD_GATEWAY_DEV_ACTOR) return null;
-    const declared = req.headers[DEV_ACTOR_HEADER];
-    const actor = parseActor(typeof declared === 'string' ? declared : undefined) ?? { type: 'user' as const, id: 'dev' };
-    return formatActor(actor);
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, Patch, Post, Query, Req, Res } from '@nestjs/c
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateModelRequest, ErrorResponse, ListModelsQuery, ModelPageResponse, ModelResponse, UpdateModelRequest } from '@shipyard/contracts';
+import { RequirePermission } from '../auth/access-policy';
 import { ProxyService } from '../proxy/proxy.service';
 
 /** Public model routes, served by the registry service. */
@@ -13,6 +14,7 @@ export class ModelsRoutes {
   constructor(private readonly proxy: ProxyService) {}
 
   @Post()
+  @RequirePermission('models:write')
   @ApiOperation({ summary: 'Register a model' })
   @ApiBody({ type: CreateModelRequest })
   @ApiCreatedResponse({ type: ModelResponse })
@@ -22,6 +24,7 @@ export class ModelsRoutes {
   }
 
   @Get()
+  @RequirePermission('models:read')
   @ApiOperation({ summary: 'List models, newest first, with cursor pagination' })
   @ApiOkResponse({ type: ModelPageResponse })
   list(@Query() _query: ListModelsQuery, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
@@ -29,6 +32,7 @@ export class ModelsRoutes {
   }
 
   @Get(':id')
+  @RequirePermission('models:read')
   @ApiOperation({ summary: 'Get a model by id or name' })
   @ApiParam({ name: 'id', description: 'Model id or name' })
   @ApiOkResponse({ type: ModelResponse })
@@ -38,6 +42,7 @@ export class ModelsRoutes {
   }
 
   @Patch(':id')
+  @RequirePermission('models:write')
   @ApiOperation({ summary: 'Change name, description or tags' })
   @ApiParam({ name: 'id', description: 'Model id or name' })
   @ApiBody({ type: UpdateModelRequest })
@@ -49,6 +54,7 @@ export class ModelsRoutes {
   }
 
   @Delete(':id')
+  @RequirePermission('models:write')
   @ApiOperation({ summary: 'Delete a model (soft: history and audit remain)' })
   @ApiParam({ name: 'id', description: 'Model id or name' })
   @ApiNoContentResponse()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventEnvelope, EventEnvelopeSchema } from './envelope';
+import { AUTH_EVENTS } from '../auth/auth.events';
 import { REGISTRY_EVENTS } from '../registry/model.events';
 
 /**
@@ -8,6 +9,7 @@ import { REGISTRY_EVENTS } from '../registry/model.events';
  */
 export const EVENT_CATALOG: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = Object.freeze({
   ...REGISTRY_EVENTS,
+  ...AUTH_EVENTS,
 });
 
 export type EnvelopeValidation =

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { API_KEY_REVOKED, decodeEnvelope, USER_DISABLED, USER_ROLE_CHANGED } from '@shipyard/contracts';
+import { NatsConnector } from '@shipyard/messaging';
+import { Lifecycle } from '@shipyard/service-kit';
+import { GATEWAY_CONFIG } from '../tokens';
+import type { GatewayConfig } from '../config';
+import { ApiKeyVerifier } from './api-key-verifier';
+import { TokenRevocations } from './revocations';
+
+/** Listens (core NATS, no durable state) for the auth events that must take effect at the edge at once. */
+@Injectable()
+export class AuthEventsListener implements OnApplicationBootstrap {
+  private readonly logger = new Logger('auth-events');
+  private sub: Subscription | null = null;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly nats: NatsConnector,
+    private readonly apiKeys: ApiKeyVerifier,
+    private readonly revocations: TokenRevocations,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.nats.ready().then((nc) => {
+      this.sub = nc.subscribe('shipyard.auth.>', { callback: (err, msg) => (err ? this.logger.warn(err.message) : this.handle(msg.subject, msg.data)) });
+    });
+    this.lifecycle.onShutdown('messaging', 'auth events', () => Promise.resolve(this.sub?.unsubscribe()));
+  }
+
+  handle(subject: string, data: Uint8Array): void {
+    if (subject !== API_KEY_REVOKED && subject !== USER_DISABLED && subject !== USER_ROLE_CHANGED) return;
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) return;
+    const payload = decoded.envelope.payload as { id: string; ownerId?: string };
+    if (subject === API_KEY_REVOKED) {
+      this.apiKeys.forgetKey(payload.id);
+      return;
+    }
+    this.apiKeys.forgetUser(payload.id);
+    this.revocations.revokeUserTokensIssuedBefore(payload.id, Date.parse(decoded.envelope.occurredAt) / 1000, this.config.SHIPYARD_GATEWAY_MAX_TOKEN_TTL_S);
+  }
+}

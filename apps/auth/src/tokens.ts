@@ -1,0 +1,2 @@
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+export const REDIS = Symbol('REDIS');

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ROLES, SCOPES } from './permissions';
+
+export const USER_CREATED = 'shipyard.auth.user.created.v1' as const;
+export const USER_ROLE_CHANGED = 'shipyard.auth.user.role_changed.v1' as const;
+export const USER_DISABLED = 'shipyard.auth.user.disabled.v1' as const;
+export const USER_ENABLED = 'shipyard.auth.user.enabled.v1' as const;
+export const USER_PASSWORD_RESET = 'shipyard.auth.user.password_reset.v1' as const;
+export const API_KEY_CREATED = 'shipyard.auth.api_key.created.v1' as const;
+export const API_KEY_REVOKED = 'shipyard.auth.api_key.revoked.v1' as const;
+export const LOGIN_SUCCEEDED = 'shipyard.auth.user.login_succeeded.v1' as const;
+export const LOGIN_FAILED = 'shipyard.auth.user.login_failed.v1' as const;
+
+const role = z.enum(ROLES);
+
+export const UserCreatedPayload = z.object({ id: z.uuid(), email: z.string(), role, displayName: z.string().nullable() }).strict();
+export const UserRoleChangedPayload = z.object({ id: z.uuid(), from: role, to: role }).strict();
+export const UserDisabledPayload = z.object({ id: z.uuid(), revokedRefreshTokens: z.number().int(), revokedApiKeys: z.number().int() }).strict();
+export const UserEnabledPayload = z.object({ id: z.uuid() }).strict();
+export const UserPasswordResetPayload = z.object({ id: z.uuid(), revokedRefreshTokens: z.number().int() }).strict();
+export const ApiKeyCreatedPayload = z.object({ id: z.uuid(), ownerId: z.uuid(), name: z.string(), prefix: z.string(), scopes: z.array(z.enum(SCOPES)), expiresAt: z.string().nullable() }).strict();
+export const ApiKeyRevokedPayload = z.object({ id: z.uuid(), ownerId: z.uuid(), prefix: z.string() }).strict();
+export const LoginSucceededPayload = z.object({ userId: z.uuid(), ip: z.string().nullable() }).strict();
+/** Never the password; the email as typed (lower-cased) so brute force on an account is visible. */
+export const LoginFailedPayload = z.object({ email: z.string(), userId: z.uuid().nullable(), reason: z.enum(['unknown_email', 'bad_password', 'disabled', 'locked']), ip: z.string().nullable() }).strict();
+
+export const AUTH_EVENTS = {
+  [USER_CREATED]: UserCreatedPayload,
+  [USER_ROLE_CHANGED]: UserRoleChangedPayload,
+  [USER_DISABLED]: UserDisabledPayload,
+  [USER_ENABLED]: UserEnabledPayload,
+  [USER_PASSWORD_RESET]: UserPasswordResetPayload,
+  [API_KEY_CREATED]: ApiKeyCreatedPayload,
+  [API_KEY_REVOKED]: ApiKeyRevokedPayload,
+  [LOGIN_SUCCEEDED]: LoginSucceededPayload,
+  [LOGIN_FAILED]: LoginFailedPayload,
+} as const;
