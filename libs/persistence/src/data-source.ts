@@ -87,3 +87,13 @@ export class Transactions {
     return this.ds.manager;
   }
 }
+
+/**
+ * Runs an UPDATE/DELETE … RETURNING and gives back the rows. TypeORM's postgres driver answers those
+ * statements with [rows, rowCount] instead of the rows alone.
+ */
+export async function queryReturning<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result = (await em.query(sql, params)) as unknown;
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}

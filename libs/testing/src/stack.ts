@@ -33,10 +33,13 @@ export interface StackOptions {
  * isolated per test file. Call `stop()` in afterAll.
  */
 export class TestStack {
+  private readonly extras: ServiceProcess[] = [];
+
   private constructor(
     readonly db: TestDatabase,
     readonly nats: TestNatsServer,
     readonly services: Map<ServiceName, ServiceProcess>,
+    private readonly env: Record<string, string>,
   ) {}
 
   private adminTokenCache: string | null = null;
@@ -65,13 +68,23 @@ export class TestStack {
       ...opts.env,
     };
     const services = new Map(opts.services.map((s) => [s, new ServiceProcess(s, ports.get(s) ?? 0, env)] as const));
-    const stack = new TestStack(db, nats, services);
+    const stack = new TestStack(db, nats, services, env);
     // Services with a schema migrate on start; starting them one by one keeps the logs readable on failure.
     for (const p of services.values()) {
       p.start();
       await p.waitReady();
     }
     return stack;
+  }
+
+  /** Another replica of a service, sharing the stack's database, NATS and Redis namespace. */
+  async startReplica(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+    const port = await freePort();
+    const p = new ServiceProcess(name, port, { ...this.env, [PORT_VARS[name]]: String(port), ...extraEnv });
+    this.extras.push(p);
+    p.start();
+    await p.waitReady();
+    return p;
   }
 
   service(name: ServiceName): ServiceProcess {
@@ -106,7 +119,7 @@ export class TestStack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.services.values()].map((p) => p.kill('SIGTERM')));
+    await Promise.all([...this.services.values(), ...this.extras].map((p) => p.kill('SIGTERM')));
     await this.nats.destroy();
     await this.db.drop();
   }

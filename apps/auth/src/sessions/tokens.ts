@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Role, TokenResponse } from '@shipyard/contracts';
-import { uuidv7 } from '@shipyard/persistence';
+import { queryReturning, uuidv7 } from '@shipyard/persistence';
 import { SigningKeys } from '../keys/signing-keys';
 import { AUTH_CONFIG } from '../tokens';
 import type { AuthConfig } from '../config';
@@ -51,7 +51,7 @@ export class TokenIssuer {
 
   /** Ends a session: every token of the family, used or not. */
   async revokeFamily(em: EntityManager, familyId: string): Promise<number> {
-    const rows = await em.query<Array<{ id: string }>>('UPDATE auth.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id', [familyId]);
+    const rows = await queryReturning<{ id: string }>(em, 'UPDATE auth.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id', [familyId]);
     return rows.length;
   }
 }

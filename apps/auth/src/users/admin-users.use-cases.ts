@@ -4,7 +4,7 @@ import {
   DEFAULT_PAGE_SIZE, PageQuery, Role, SYSTEM_ACTOR, UpdateUserRequest, USER_CREATED, USER_DISABLED, USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED, UserPageResponse, UserResponse,
 } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
-import { decodeCursor, encodeCursor, InvalidCursorError, Transactions, UUID_PATTERN, uuidv7 } from '@shipyard/persistence';
+import { decodeCursor, encodeCursor, InvalidCursorError, queryReturning, Transactions, UUID_PATTERN, uuidv7 } from '@shipyard/persistence';
 import { RequestContext } from '@shipyard/service-kit';
 import { AUTH_CONFIG } from '../tokens';
 import type { AuthConfig } from '../config';
@@ -167,12 +167,12 @@ export class BootstrapAdmin {
 }
 
 export async function revokeRefreshTokens(em: EntityManager, userId: string): Promise<number> {
-  const rows = await em.query<Array<{ id: string }>>('UPDATE auth.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId]);
+  const rows = await queryReturning<{ id: string }>(em, 'UPDATE auth.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId]);
   return rows.length;
 }
 
 async function revokeCredentials(em: EntityManager, userId: string): Promise<{ revokedRefreshTokens: number; revokedApiKeys: number }> {
   const revokedRefreshTokens = await revokeRefreshTokens(em, userId);
-  const keys = await em.query<Array<{ id: string }>>('UPDATE auth.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId]);
+  const keys = await queryReturning<{ id: string }>(em, 'UPDATE auth.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId]);
   return { revokedRefreshTokens, revokedApiKeys: keys.length };
 }

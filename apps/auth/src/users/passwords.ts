@@ -5,11 +5,15 @@ import type { AuthConfig } from '../config';
 
 const COMMON = new Set(['password', 'password123', '123456789012', 'qwertyuiop12', 'letmein12345', 'administrator', 'changeme1234', 'shipyard1234', 'welcome12345', 'iloveyou1234', 'passw0rd1234', 'admin1234567']);
 
+/** Words that, padded with digits or symbols, make the passwords attackers try first. */
+const COMMON_WORDS = ['password', 'passw', 'qwerty', 'letmein', 'welcome', 'admin', 'shipyard', 'iloveyou', 'changeme', 'monkey', 'dragon'];
+
 /** Why a password is too weak, or null. Length first (NIST 800-63B), then the obvious guesses. */
 export function passwordWeakness(password: string, email: string): string | null {
   if (password.length < 12) return 'must be at least 12 characters';
   const lower = password.toLowerCase();
-  if (COMMON.has(lower)) return 'is a commonly used password';
+  const letters = lower.replace(/[^a-z]/g, '');
+  if (COMMON.has(lower) || COMMON_WORDS.some((w) => letters === w || (lower.startsWith(w) && password.length < 16))) return 'is a commonly used password';
   if (new Set(password).size < 5) return 'uses too few distinct characters';
   const local = email.split('@')[0]?.toLowerCase() ?? '';
   if (local.length >= 4 && lower.includes(local)) return 'must not contain the account name';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Role, UserResponse } from '@shipyard/contracts';
+import { queryReturning } from '@shipyard/persistence';
 
 export interface UserRow {
   id: string;
@@ -58,7 +59,7 @@ export class UsersRepository {
   async update(em: EntityManager, id: string, set: Partial<Pick<UserRow, 'role' | 'disabled' | 'display_name' | 'password_hash' | 'failed_logins' | 'locked_until'>>): Promise<UserRow> {
     const cols = Object.keys(set) as Array<keyof typeof set>;
     const assignments = cols.map((c, i) => `${c} = $${i + 2}`);
-    const rows = await em.query<UserRow[]>(`UPDATE auth.users SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`, [id, ...cols.map((c) => set[c])]);
+    const rows = await queryReturning<UserRow>(em, `UPDATE auth.users SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`, [id, ...cols.map((c) => set[c])]);
     return rows[0] as UserRow;
   }
 
