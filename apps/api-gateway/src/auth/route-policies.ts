@@ -38,6 +38,7 @@ export class RoutePolicies implements OnModuleInit {
   }
 
   all(): readonly RouteEntry[] {
+    if (this.routes.length === 0) this.routes = this.collect();
     return this.routes;
   }
 

@@ -33,6 +33,6 @@ export function effectivePermissions(role: Role, scopes?: readonly Scope[]): Per
   const granted = ROLE_PERMISSIONS[role];
   if (!scopes) return [...granted];
   // `admin` scope on an admin's key carries every admin permission, approval included.
-  const wanted = new Set<Permission>(scopes.includes('admin') ? granted : scopes);
+  const wanted = new Set<Permission>(scopes.includes('admin') && role === 'admin' ? granted : scopes);
   return granted.filter((p) => wanted.has(p));
 }
