@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { effectivePermissions, Permission, Role, ROLES, Scope, SCOPES } from '@shipyard/contracts';
+import { effectivePermissions, Permission, ROLES, SCOPES } from '@shipyard/contracts';
 import { TestStack } from '@shipyard/testing';
 import { gatewayRoutes } from '../apps/api-gateway/src/openapi';
 import type { RouteEntry } from '../apps/api-gateway/src/auth/route-policies';
@@ -59,11 +59,11 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
     callers.push({ name: 'anonymous', token: null, permissions: null });
     for (const role of ROLES) {
       const token = role === 'admin' ? await stack.adminToken() : (await stack.user(`${role}-${randomUUID().slice(0, 6)}@example.com`, role)).token;
-      callers.push({ name: `role ${role}`, token, permissions: new Set(effectivePermissions(role as Role)) });
+      callers.push({ name: `role ${role}`, token, permissions: new Set(effectivePermissions(role)) });
     }
     for (const scope of SCOPES) {
       const res = await request<{ key: string }>(stack.url('api-gateway'), 'POST', '/api/v1/api-keys', { token: await stack.adminToken(), body: { name: `scope-${scope}`, scopes: [scope] } });
-      callers.push({ name: `api key ${scope}`, token: res.body.key, permissions: new Set(effectivePermissions('admin', [scope as Scope])) });
+      callers.push({ name: `api key ${scope}`, token: res.body.key, permissions: new Set(effectivePermissions('admin', [scope])) });
     }
   });
 
