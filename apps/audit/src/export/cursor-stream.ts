@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
-import { EventRow } from '../events/event-row';
-import { ExportFormat } from './export-format';
+import { ExportFormat, toExportRow } from './export-format';
+import { FetchQuery } from './fetch-query';
 
 const CURSOR = 'audit_export';
+const PIECE_BYTES = 32 * 1024;
 
 /**
  * Streams a query's rows through a server-side cursor (DECLARE … CURSOR in a read-only, repeatable-read
@@ -46,10 +47,11 @@ export class CursorStream extends Readable {
   override _read(): void {
     if (this.fetching) return;
     this.fetching = true;
-    this.nextChunk().then(
-      (chunk) => {
+    this.nextPieces().then(
+      (pieces) => {
         this.fetching = false;
-        this.push(chunk);
+        if (pieces === null) this.push(null);
+        else for (const piece of pieces) this.push(piece);
       },
       (e: unknown) => this.destroy(e as Error),
     );
@@ -62,16 +64,29 @@ export class CursorStream extends Readable {
     );
   }
 
-  /** The next chunk of formatted rows, or null at the end. */
-  private async nextChunk(): Promise<Buffer | null> {
-    const res = await this.client.query<EventRow>(`FETCH ${this.chunkRows} FROM ${CURSOR}`);
-    const head = this.started ? '' : this.format.header;
+  /**
+   * The next FETCH, formatted, in pieces of about PIECE_BYTES, or null at the end. Rows are formatted
+   * as they arrive and pieces stay small, so the garbage stays in V8's young generation: one large
+   * string per FETCH would go straight to old space and make the process grow until a full GC.
+   */
+  private async nextPieces(): Promise<Buffer[] | null> {
+    const pieces: Buffer[] = [];
+    let text = this.started ? '' : this.format.header;
     this.started = true;
-    if (res.rows.length === 0) return head ? Buffer.from(head) : null;
-    this.rows += res.rows.length;
-    let text = head;
-    for (const r of res.rows) text += this.format.row(r);
-    return Buffer.from(text, 'utf8');
+    let rows = 0;
+    const fetch = new FetchQuery(`FETCH ${this.chunkRows} FROM ${CURSOR}`, (fields) => {
+      rows++;
+      text += this.format.row(toExportRow(fields));
+      if (text.length >= PIECE_BYTES) {
+        pieces.push(Buffer.from(text, 'utf8'));
+        text = '';
+      }
+    });
+    this.client.query(fetch);
+    await fetch.done;
+    if (text) pieces.push(Buffer.from(text, 'utf8'));
+    this.rows += rows;
+    return pieces.length > 0 ? pieces : null;
   }
 
   private async release(): Promise<void> {

@@ -3,10 +3,9 @@ import { AuditExportQuery, ErrorKind } from '@shipyard/contracts';
 import { DomainError } from '@shipyard/service-kit';
 import type { AuditConfig } from '../config';
 import { filterConditions } from '../events/event-filter';
-import { EVENT_COLUMNS } from '../events/event-row';
 import { AUDIT_CONFIG } from '../tokens';
 import { CursorStream } from './cursor-stream';
-import { EXPORT_FORMATS, ExportFormat } from './export-format';
+import { EXPORT_COLUMNS, EXPORT_FORMATS, ExportFormat } from './export-format';
 
 export enum ExportErrorCode {
   Busy = 'AUDIT_EXPORT_BUSY',
@@ -19,7 +18,8 @@ export interface AuditExport {
   stream: CursorStream;
 }
 
-const CHUNK_ROWS = 500;
+/** Rows per FETCH: enough to amortise the round trip, few enough that a FETCH's rows die young. */
+const CHUNK_ROWS = 100;
 
 /**
  * Exports the audit trail, filtered like the events API, oldest first, as one consistent snapshot of
@@ -54,7 +54,8 @@ export class ExportAuditEvents {
     try {
       const stream = await CursorStream.open({
         url: this.config.SHIPYARD_DATABASE_URL,
-        sql: `SELECT ${EVENT_COLUMNS} FROM audit.events ${conditions.where()} ORDER BY seq`,
+        // ORDER BY e.seq, not seq: the bare name would be the text output column (1, 10, 100, 2…).
+        sql: `SELECT ${EXPORT_COLUMNS} FROM audit.events e ${conditions.where()} ORDER BY e.seq`,
         params: conditions.params,
         format,
         chunkRows: CHUNK_ROWS,
