@@ -1,0 +1,106 @@
+/**
+ * One producer per write subject in libs/contracts: how a client causes that event through the
+ * gateway. The contracts-completeness test fails for any catalogued subject without an entry here, so
+ * a new write subject is not done until its producer shows the event reaching audit.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  API_KEY_CREATED, API_KEY_REVOKED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_CREATED, MODEL_DELETED, MODEL_UPDATED, USER_CREATED, USER_DISABLED, USER_ENABLED,
+  USER_PASSWORD_RESET, USER_ROLE_CHANGED,
+} from '@shipyard/contracts';
+import { request, Target } from './http';
+
+/** What the audit row of a produced event must show. */
+export interface ProducedEvent {
+  subject: string;
+  /** The x-request-id of the request that caused the event: its correlationId in audit. */
+  requestId: string;
+  aggregate: { type: string; id: string };
+}
+
+export interface AuditProducer {
+  subject: string;
+  /** Causes exactly one `subject` event, as an administrator would (setup writes may emit others). */
+  produce(gw: Target): Promise<ProducedEvent>;
+}
+
+const PASSWORD = 'Producer-Passw0rd-42';
+
+/** Sends a request with its own request id and fails unless the status is `expected`. */
+async function send<T>(gw: Target, method: string, path: string, expected: number, opts: { body?: unknown; token?: string | null } = {}): Promise<{ body: T; requestId: string }> {
+  const requestId = `producer-${randomUUID()}`;
+  const res = await request<T>(gw, method, path, { ...opts, headers: { 'x-request-id': requestId } });
+  if (res.status !== expected) throw new Error(`${method} ${path} answered ${res.status} (expected ${expected}): ${JSON.stringify(res.body)}`);
+  return { body: res.body, requestId };
+}
+
+const unique = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
+const createModel = async (gw: Target) => (await send<{ id: string }>(gw, 'POST', '/api/v1/models', 201, { body: { name: unique('producer-model') } })).body.id;
+const createUser = async (gw: Target) => {
+  const email = `${unique('producer')}@example.com`;
+  const { body } = await send<{ id: string }>(gw, 'POST', '/api/v1/admin/users', 201, { body: { email, password: PASSWORD, role: 'viewer' } });
+  return { id: body.id, email };
+};
+
+/** One producer: `cause` performs the write and returns its request id and aggregate id. */
+function producer(subject: string, aggregateType: string, cause: (gw: Target) => Promise<{ requestId: string; id: string }>): AuditProducer {
+  return {
+    subject,
+    produce: async (gw) => {
+      const { requestId, id } = await cause(gw);
+      return { subject, requestId, aggregate: { type: aggregateType, id } };
+    },
+  };
+}
+
+export const AUDIT_PRODUCERS: readonly AuditProducer[] = [
+  producer(MODEL_CREATED, 'model', async (gw) => {
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/models', 201, { body: { name: unique('producer-model'), tags: ['a'] } });
+    return { requestId, id: body.id };
+  }),
+  producer(MODEL_UPDATED, 'model', async (gw) => {
+    const id = await createModel(gw);
+    return { requestId: (await send(gw, 'PATCH', `/api/v1/models/${id}`, 200, { body: { tags: ['changed'] } })).requestId, id };
+  }),
+  producer(MODEL_DELETED, 'model', async (gw) => {
+    const id = await createModel(gw);
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/models/${id}`, 204)).requestId, id };
+  }),
+  producer(USER_CREATED, 'user', async (gw) => {
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/admin/users', 201, { body: { email: `${unique('producer')}@example.com`, password: PASSWORD, role: 'viewer' } });
+    return { requestId, id: body.id };
+  }),
+  producer(USER_ROLE_CHANGED, 'user', async (gw) => {
+    const { id } = await createUser(gw);
+    return { requestId: (await send(gw, 'PATCH', `/api/v1/admin/users/${id}`, 200, { body: { role: 'approver' } })).requestId, id };
+  }),
+  producer(USER_DISABLED, 'user', async (gw) => {
+    const { id } = await createUser(gw);
+    return { requestId: (await send(gw, 'PATCH', `/api/v1/admin/users/${id}`, 200, { body: { disabled: true } })).requestId, id };
+  }),
+  producer(USER_ENABLED, 'user', async (gw) => {
+    const { id } = await createUser(gw);
+    await send(gw, 'PATCH', `/api/v1/admin/users/${id}`, 200, { body: { disabled: true } });
+    return { requestId: (await send(gw, 'PATCH', `/api/v1/admin/users/${id}`, 200, { body: { disabled: false } })).requestId, id };
+  }),
+  producer(USER_PASSWORD_RESET, 'user', async (gw) => {
+    const { id } = await createUser(gw);
+    return { requestId: (await send(gw, 'POST', `/api/v1/admin/users/${id}/password`, 204, { body: { password: `${PASSWORD}-new` } })).requestId, id };
+  }),
+  producer(LOGIN_SUCCEEDED, 'user', async (gw) => {
+    const { id, email } = await createUser(gw);
+    return { requestId: (await send(gw, 'POST', '/api/v1/auth/login', 200, { body: { email, password: PASSWORD }, token: null })).requestId, id };
+  }),
+  producer(LOGIN_FAILED, 'user', async (gw) => {
+    const { id, email } = await createUser(gw);
+    return { requestId: (await send(gw, 'POST', '/api/v1/auth/login', 401, { body: { email, password: 'wrong-password-1234' }, token: null })).requestId, id };
+  }),
+  producer(API_KEY_CREATED, 'api_key', async (gw) => {
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/api-keys', 201, { body: { name: unique('producer-key'), scopes: ['models:read'] } });
+    return { requestId, id: body.id };
+  }),
+  producer(API_KEY_REVOKED, 'api_key', async (gw) => {
+    const { body } = await send<{ id: string }>(gw, 'POST', '/api/v1/api-keys', 201, { body: { name: unique('producer-key'), scopes: ['models:read'] } });
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/api-keys/${body.id}`, 204)).requestId, id: body.id };
+  }),
+];
