@@ -6,6 +6,7 @@ import { AuditRecorder } from '../events/audit-recorder';
 import { EVENT_COLUMNS, EventRow, rowToContent } from '../events/event-row';
 import { chainHash } from '../events/hash-chain';
 import { AnchorTimer } from './anchor-timer.job';
+import { ChainVerifierJob } from './chain-verifier.job';
 import { VerifyChain } from './verify-chain.use-case';
 
 async function lastVerifiedSeq(): Promise<number | undefined> {
@@ -116,6 +117,26 @@ describe('chain verification (real PostgreSQL)', () => {
       expect(reasons.map((r) => r.reason)).toEqual(['interval', 'interval']);
       // Anchors are append-only too.
       await expect(t.ds.query('DELETE FROM audit.anchors')).rejects.toThrow(/append-only/);
+    });
+  });
+
+  describe('background verifier', () => {
+    it('checks incrementally, and a periodic full pass catches a change behind the checked prefix', async () => {
+      const job = new ChainVerifierJob({ SHIPYARD_AUDIT_VERIFY_INTERVAL_S: 300 } as AuditConfig, verify, new Lifecycle());
+      const spy = jest.spyOn(verify, 'execute');
+      await recordMany(recorder, 40);
+      await job.runOnce(); // full pass
+      await recordMany(recorder, 10);
+      await job.runOnce(); // incremental: 41..50 only
+      expect(spy.mock.calls.map((c) => c[0])).toEqual([{}, { after: expect.objectContaining({ seq: 40 }) }]);
+      expect(await spy.mock.results[1]?.value).toMatchObject({ ok: true, checked: 10 });
+
+      await t.tamper('UPDATE audit.events SET correlation_id = \'forged\' WHERE seq = 5');
+      for (let run = 2; run < 12; run++) await job.runOnce(); // incremental runs do not look back
+      expect(await lastVerifiedSeq()).toBe(50);
+      await job.runOnce(); // run 12: full pass
+      expect(await spy.mock.results[12]?.value).toMatchObject({ ok: false, firstBrokenSeq: 5 });
+      expect(await lastVerifiedSeq()).toBe(4);
     });
   });
 });
