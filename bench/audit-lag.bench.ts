@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   log();
 
   const startedAt = new Date().toISOString();
-  log('starting stack (PostgreSQL database, nats-server, audit, registry, api-gateway) ...');
+  log('starting stack (PostgreSQL database, nats-server, auth, audit, registry, api-gateway) ...');
   let stack: TestStack;
   try {
     stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
@@ -63,8 +63,11 @@ async function main(): Promise<void> {
   }
   const phases: PhaseReport[] = [];
   let failure: Error | null = null;
-  const client = new ModelWriteClient(stack.url('api-gateway'), opts.maxInFlight);
+  let client: ModelWriteClient | null = null;
   try {
+    // Writes need a principal since the gateway authenticates (issue #4): a data scientist's token.
+    client = new ModelWriteClient(stack.url('api-gateway'), opts.maxInFlight, (await stack.user(`bench-${runId}@example.com`, 'data-scientist')).token);
+    const writer = client;
     machine.postgres = (await stack.db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`))[0]?.v ?? null;
     log(`stack up: gateway ${stack.url('api-gateway')}, database ${stack.db.name}, PostgreSQL ${machine.postgres ?? '?'}`);
 
@@ -89,32 +92,32 @@ async function main(): Promise<void> {
     await run(
       { name: 'warm-up', kind: 'closed-loop', targetWritesPerS: null, writers: 8, durationS: 30 },
       `${opts.warmupWrites} writes, 8 writers (not reported)`,
-      (name) => runClosedLoop(client, { writers: 8, durationS: 30, maxRequests: opts.warmupWrites, name, signal: abort.signal }),
+      (name) => runClosedLoop(writer, { writers: 8, durationS: 30, maxRequests: opts.warmupWrites, name, signal: abort.signal }),
       false,
     );
     // The baseline: the pipeline's lag with no queueing anywhere, to read the loaded figures against.
     await run(
       { name: 'baseline serial', kind: 'serial', targetWritesPerS: null, writers: 1, durationS: 30 },
       `${opts.serialWrites} writes one at a time`,
-      (name) => runClosedLoop(client, { writers: 1, durationS: 30, maxRequests: opts.serialWrites, name, signal: abort.signal }),
+      (name) => runClosedLoop(writer, { writers: 1, durationS: 30, maxRequests: opts.serialWrites, name, signal: abort.signal }),
     );
     for (const rate of opts.rates) {
       await run(
         { name: `open ${rate}/s`, kind: 'open-loop', targetWritesPerS: rate, writers: null, durationS: opts.durationS },
         `${rate} writes/s for ${opts.durationS} s`,
-        (name) => runOpenLoop(client, { ratePerSecond: rate, durationS: opts.durationS, maxInFlight: opts.maxInFlight, name, signal: abort.signal }),
+        (name) => runOpenLoop(writer, { ratePerSecond: rate, durationS: opts.durationS, maxInFlight: opts.maxInFlight, name, signal: abort.signal }),
       );
     }
     await run(
       { name: `max (${opts.closedLoopWriters} writers)`, kind: 'closed-loop', targetWritesPerS: null, writers: opts.closedLoopWriters, durationS: opts.durationS },
       `${opts.closedLoopWriters} closed-loop writers for ${opts.durationS} s`,
-      (name) => runClosedLoop(client, { writers: opts.closedLoopWriters, durationS: opts.durationS, name, signal: abort.signal }),
+      (name) => runClosedLoop(writer, { writers: opts.closedLoopWriters, durationS: opts.durationS, name, signal: abort.signal }),
     );
     if (abort.signal.aborted) log('interrupted: remaining phases skipped');
   } catch (e) {
     failure = e instanceof Error ? e : new Error(String(e));
   } finally {
-    await client.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
     log('stopping stack ...');
     await stopStack(stack, log).catch((e: unknown) => {
       process.stderr.write(`stack cleanup failed: ${(e as Error).message} (database ${stack.db.name} may remain)\n`);

@@ -29,6 +29,8 @@ export class ModelWriteClient {
   constructor(
     readonly gatewayUrl: string,
     connections: number,
+    /** Bearer token of the writing principal (a data scientist, as a real client would be). */
+    private readonly token: string,
   ) {
     const url = new URL(gatewayUrl);
     if (url.hostname !== '127.0.0.1') throw new Error(`the benchmark only talks to 127.0.0.1, not ${url.hostname}`);
@@ -53,7 +55,7 @@ export class ModelWriteClient {
       const res = await this.pool.request({
         method: 'POST',
         path: '/api/v1/models',
-        headers: { 'content-type': 'application/json', 'x-shipyard-dev-actor': 'user:bench' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
         body,
       });
       status = res.statusCode;
