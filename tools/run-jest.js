@@ -1,4 +1,6 @@
 // `npm test`: runs jest with the given arguments, then prints the plain summary line last.
+// npm test passes --forceExit: each test file exits cleanly on its own, but the whole in-band run (with
+// the chaos test's PostgreSQL restart) has left one handle open after the summary; CI must not hang on it.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
