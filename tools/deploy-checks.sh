@@ -41,7 +41,7 @@ helm_lint() {
 
 k8s_render() {
   k8s_bin
-  kubectl version --client | head -n 1
+  kubectl version --client 2>/dev/null | sed -n 1p  # sed reads all input: no SIGPIPE under pipefail
   local overlay
   for overlay in dev prod; do
     kubectl kustomize "deploy/k8s/overlays/$overlay" > "$out/kustomize-$overlay.yaml"
@@ -54,7 +54,7 @@ promtool_checks() {
     echo "promtool not found: install the Debian package prometheus (apt-get install -y prometheus)" >&2
     exit 1
   fi
-  promtool --version | head -n 1
+  promtool --version 2>&1 | sed -n 1p
   promtool check rules deploy/prometheus/rules/shipyard-alerts.yml
   promtool test rules deploy/prometheus/rules/shipyard-alerts.test.yml
   # The compose config names the rules by their path inside the container; check it against ours.
