@@ -5,8 +5,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  * "api_key:<id>"). Only the gateway may set it; it strips any value a client sends.
  */
 export const ACTOR_HEADER = 'x-shipyard-actor';
-/** Development-only header a client may use to name itself before authentication exists. */
-export const DEV_ACTOR_HEADER = 'x-shipyard-dev-actor';
 /** The user behind the actor (for an API key, its owner). Set by the gateway only. */
 export const USER_HEADER = 'x-shipyard-user';
 /** Comma-separated effective permissions of the principal. Set by the gateway only. */
