@@ -20,6 +20,8 @@ async function otherTestConnections(ownDatabase: string): Promise<Array<{ datnam
     const res = await c.query<{ datname: string; n: number }>(
       `SELECT datname, count(*)::int AS n FROM pg_stat_activity
         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname <> $1
+          -- idle pool connections (e.g. of a finished file's leftover process) are not work a restart would break
+          AND state IS DISTINCT FROM 'idle'
           AND (datname LIKE 'shipyard\\_test\\_%' OR datname LIKE 'shipyard\\_e2e\\_%')
         GROUP BY datname`,
       [ownDatabase],
