@@ -44,7 +44,7 @@ export class VerifyChain {
 
   async execute(cmd: VerifyCommand = {}): Promise<VerifyResult> {
     const em = this.ds.manager;
-    const anchor = await newestAnchor(em); // before the head: any anchor read here is at or below it
+    const anchor = await newestAnchor(em); // before the head: every anchor read here is at or below it
     const headSeq = (await readHead(em))?.seq ?? 0;
     const fromSeq = cmd.after ? cmd.after.seq + 1 : (cmd.from ?? 1);
     const toSeq = Math.min(cmd.to ?? headSeq, headSeq);

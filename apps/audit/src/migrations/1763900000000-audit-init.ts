@@ -29,7 +29,7 @@ export class AuditInit1763900000000 implements MigrationInterface {
     await q.query(`CREATE INDEX events_correlation_idx ON audit.events (correlation_id)`);
     await q.query(`CREATE INDEX events_occurred_idx ON audit.events (occurred_at)`);
 
-    // Append-only in the database, not by promise: any UPDATE, DELETE or TRUNCATE statement fails.
+    // Append-only in the database, not by promise: every UPDATE, DELETE or TRUNCATE statement fails.
     await q.query(`CREATE FUNCTION audit.reject_mutation() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION 'audit.% is append-only: % rejected', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
