@@ -3,34 +3,13 @@ import { connect, headers, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventEnvelope } from '@shipyard/contracts';
-import { ConsumedMessage, DEFAULT_STREAM_SETTINGS, ensureStream, JetStreamConsumer, NatsConnector } from '@shipyard/messaging';
+import { DEFAULT_STREAM_SETTINGS, ensureStream, JetStreamConsumer, NatsConnector } from '@shipyard/messaging';
 import { createServiceDataSource, initialiseDataSource } from '@shipyard/persistence';
 import { TestDatabase, TestNatsServer, waitFor } from '@shipyard/testing';
 import { auditMigrations } from '../migrations';
 import { AuditRecorder } from './audit-recorder';
 import { chainHash, GENESIS_HASH } from './hash-chain';
-
-function envelope(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
-  const id = randomUUID();
-  return {
-    id: randomUUID(),
-    type: 'shipyard.registry.model.updated.v1',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    actor: { type: 'user', id: 'alice' },
-    correlationId: 'req-1',
-    aggregate: { type: 'model', id },
-    payload: { id, name: 'churn', changed: ['tags'] },
-    before: { tags: ['a'] },
-    after: { tags: ['a', 'b'] },
-    ...overrides,
-  };
-}
-
-let streamSeq = 0;
-function message(e: EventEnvelope | string, subject = typeof e === 'string' ? 'shipyard.registry.model.updated.v1' : e.type): ConsumedMessage {
-  return { subject, data: Buffer.from(typeof e === 'string' ? e : JSON.stringify(e)), headers: {}, streamSeq: ++streamSeq, redeliveryCount: 1 };
-}
+import { envelope, message } from '../../test/audit-fixtures';
 
 interface Row {
   seq: string;
