@@ -9,3 +9,6 @@ export * from './audit/audit.dto';
 export * from './auth/permissions';
 export * from './auth/auth.events';
 export * from './auth/auth.dto';
+export * from './rpc/rpc';
+export * from './rpc/experiments.rpc';
+export * from './rpc/registry.rpc';

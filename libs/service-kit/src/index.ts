@@ -6,3 +6,4 @@ export * from './health.controller';
 export * from './service-kit.module';
 export * from './bootstrap';
 export * from './redis';
+export * from './rpc';
