@@ -10,6 +10,12 @@ import { ModelQueries } from './models/model.queries';
 import { ModelsController } from './models/models.controller';
 import { ModelsRepository } from './models/models.repository';
 import { UpdateModelUseCase } from './models/update-model.use-case';
+import { CreateVersionUseCase } from './versions/create-version.use-case';
+import { ModelVersionEntity } from './versions/model-version.entity';
+import { UpdateVersionUseCase } from './versions/update-version.use-case';
+import { VersionLookup, VersionQueries } from './versions/version.queries';
+import { VersionsController } from './versions/versions.controller';
+import { VersionsRepository } from './versions/versions.repository';
 
 @Module({})
 export class RegistryModule {
@@ -20,12 +26,23 @@ export class RegistryModule {
         ServiceKitModule.forRoot({
           service: 'registry',
           config,
-          database: { schema: 'registry', entities: [ModelEntity], migrations: registryMigrations, outbox: true },
+          database: { schema: 'registry', entities: [ModelEntity, ModelVersionEntity], migrations: registryMigrations, outbox: true },
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
-      controllers: [ModelsController],
-      providers: [ModelsRepository, CreateModelUseCase, UpdateModelUseCase, DeleteModelUseCase, ModelQueries],
+      controllers: [ModelsController, VersionsController],
+      providers: [
+        ModelsRepository,
+        CreateModelUseCase,
+        UpdateModelUseCase,
+        DeleteModelUseCase,
+        ModelQueries,
+        VersionsRepository,
+        VersionLookup,
+        VersionQueries,
+        CreateVersionUseCase,
+        UpdateVersionUseCase,
+      ],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { RegistryInit1763900000000 } from './1763900000000-registry-init';
+import { RegistryVersions1764100000000 } from './1764100000000-registry-versions';
 
 /** Every committed migration, in order. New migrations are appended here. */
-export const registryMigrations = [RegistryInit1763900000000];
+export const registryMigrations = [RegistryInit1763900000000, RegistryVersions1764100000000];

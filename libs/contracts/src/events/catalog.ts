@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { EventEnvelope, EventEnvelopeSchema } from './envelope';
 import { AUTH_EVENTS } from '../auth/auth.events';
 import { REGISTRY_EVENTS } from '../registry/model.events';
+import { VERSION_EVENTS } from '../registry/version.events';
+import { GOVERNANCE_EVENTS } from '../registry/governance.events';
 
 /**
  * Every write subject Shipyard emits, with its payload schema. Producers validate against it on publish,
@@ -9,6 +11,8 @@ import { REGISTRY_EVENTS } from '../registry/model.events';
  */
 export const EVENT_CATALOG: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = Object.freeze({
   ...REGISTRY_EVENTS,
+  ...VERSION_EVENTS,
+  ...GOVERNANCE_EVENTS,
   ...AUTH_EVENTS,
 });
 

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { CreateVersionRequest, MODEL_VERSION_CREATED, VersionResponse } from '@shipyard/contracts';
+import { Outbox } from '@shipyard/messaging';
+import { Transactions, uuidv7 } from '@shipyard/persistence';
+import { formatActor, RequestContext } from '@shipyard/service-kit';
+import { dedupe } from '../models/create-model.use-case';
+import { ModelNotFound } from '../models/model.errors';
+import { ModelsRepository } from '../models/models.repository';
+import { ModelVersionEntity } from './model-version.entity';
+import { toVersionResponse } from './version.mapper';
+import { VersionsRepository } from './versions.repository';
+
+@Injectable()
+export class CreateVersionUseCase {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly models: ModelsRepository,
+    private readonly versions: VersionsRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** A new version in PENDING_UPLOAD; its number is the model's next, allocated under the model row's lock. */
+  async execute(modelRef: string, cmd: CreateVersionRequest, ctx: RequestContext): Promise<VersionResponse> {
+    return this.tx.run(async (em) => {
+      const model = await this.models.findByRef(em, modelRef);
+      if (!model) throw new ModelNotFound(modelRef);
+      const number = await this.versions.allocateNumber(em, model.id);
+      const now = new Date();
+      const v = Object.assign(new ModelVersionEntity(), {
+        id: uuidv7(now.getTime()),
+        modelId: model.id,
+        version: number,
+        previousVersion: number > 1 ? number - 1 : null,
+        status: 'PENDING_UPLOAD',
+        stage: 'None',
+        framework: cmd.framework,
+        description: cmd.description ?? null,
+        tags: dedupe(cmd.tags ?? []),
+        sourceRunId: cmd.sourceRunId ?? null,
+        signature: null,
+        artifactKey: null,
+        artifactSize: null,
+        artifactSha256: null,
+        artifactContentType: null,
+        failureReason: null,
+        createdBy: formatActor(ctx.actor),
+        createdByUser: ctx.userId,
+        createdAt: now,
+        updatedAt: now,
+      } satisfies ModelVersionEntity);
+      await this.versions.insert(em, v);
+      const response = toVersionResponse({ version: v, modelName: model.name, aliases: [] });
+      await this.outbox.add(em, {
+        subject: MODEL_VERSION_CREATED,
+        actor: ctx.actor,
+        correlationId: ctx.requestId,
+        aggregate: { type: 'model_version', id: v.id },
+        payload: { id: v.id, modelId: model.id, modelName: model.name, version: number, framework: v.framework, sourceRunId: v.sourceRunId },
+        after: { ...response },
+      });
+      return response;
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { Stage, VersionStatus } from '@shipyard/contracts';
+import { ModelEntity } from '../models/model.entity';
+import { ModelVersionEntity, VersionView } from './model-version.entity';
+
+export interface VersionFilter {
+  stage?: Stage;
+  status?: VersionStatus;
+  alias?: string;
+  /** Keyset: versions below this number (lists go newest first). */
+  below?: number;
+  limit: number;
+}
+
+/** Queries over registry.model_versions and the aliases that point at them. */
+@Injectable()
+export class VersionsRepository {
+  /** Takes the next number for `model` under the model row's lock (concurrent creators queue here). */
+  async allocateNumber(em: EntityManager, modelId: string): Promise<number> {
+    const rows = await em.query<[Array<{ latest_version: number }>, number]>(`UPDATE registry.models SET latest_version = latest_version + 1 WHERE id = $1 RETURNING latest_version`, [modelId]);
+    const n = rows[0][0]?.latest_version;
+    if (n === undefined) throw new Error(`model ${modelId} vanished while allocating a version`);
+    return n;
+  }
+
+  async insert(em: EntityManager, v: ModelVersionEntity): Promise<void> {
+    await em.insert(ModelVersionEntity, v);
+  }
+
+  async save(em: EntityManager, v: ModelVersionEntity): Promise<void> {
+    await em.save(ModelVersionEntity, v);
+  }
+
+  /** The version `number` of a live model; `lock` takes a row lock for an update. */
+  async find(em: EntityManager, model: ModelEntity, number: number, lock = false): Promise<ModelVersionEntity | null> {
+    const qb = em.createQueryBuilder(ModelVersionEntity, 'v').where('v.model_id = :m AND v.version = :n', { m: model.id, n: number });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  async findById(em: EntityManager, id: string): Promise<ModelVersionEntity | null> {
+    return em.findOne(ModelVersionEntity, { where: { id } });
+  }
+
+  async aliasesOf(em: EntityManager, modelId: string, numbers: number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (numbers.length === 0) return out;
+    const rows = await em.query<Array<{ version: number; alias: string }>>(`SELECT version, alias FROM registry.model_aliases WHERE model_id = $1 AND version = ANY($2::int[]) ORDER BY alias`, [modelId, numbers]);
+    for (const r of rows) out.set(r.version, [...(out.get(r.version) ?? []), r.alias]);
+    return out;
+  }
+
+  /** The version an alias points at, or null. */
+  async versionOfAlias(em: EntityManager, modelId: string, alias: string): Promise<number | null> {
+    const rows = await em.query<Array<{ version: number }>>(`SELECT version FROM registry.model_aliases WHERE model_id = $1 AND lower(alias) = lower($2)`, [modelId, alias]);
+    return rows[0]?.version ?? null;
+  }
+
+  async view(em: EntityManager, model: ModelEntity, v: ModelVersionEntity): Promise<VersionView> {
+    const aliases = await this.aliasesOf(em, model.id, [v.version]);
+    return { version: v, modelName: model.name, aliases: aliases.get(v.version) ?? [] };
+  }
+
+  async list(em: EntityManager, model: ModelEntity, f: VersionFilter): Promise<VersionView[]> {
+    const qb = em.createQueryBuilder(ModelVersionEntity, 'v').where('v.model_id = :m', { m: model.id });
+    if (f.stage) qb.andWhere('v.stage = :stage', { stage: f.stage });
+    if (f.status) qb.andWhere('v.status = :status', { status: f.status });
+    if (f.alias) qb.andWhere('v.version IN (SELECT a.version FROM registry.model_aliases a WHERE a.model_id = :m AND lower(a.alias) = lower(:alias))', { alias: f.alias });
+    if (f.below !== undefined) qb.andWhere('v.version < :below', { below: f.below });
+    const rows = await qb.orderBy('v.version', 'DESC').limit(f.limit).getMany();
+    const aliases = await this.aliasesOf(em, model.id, rows.map((r) => r.version));
+    return rows.map((version) => ({ version, modelName: model.name, aliases: aliases.get(version.version) ?? [] }));
+  }
+}
