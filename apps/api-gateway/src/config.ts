@@ -16,6 +16,8 @@ export const gatewayConfigShape = {
   /** Keep-alive connections kept open to each service. */
   SHIPYARD_GATEWAY_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   SHIPYARD_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Artifact uploads and downloads: the service answers only after the last byte, so they get longer. */
+  SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
   SHIPYARD_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be redis://host:port').default('redis://127.0.0.1:6379'),
   /** Namespace for every Redis key (rate-limit counters), so several deployments can share one Redis. */
   SHIPYARD_REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('shipyard'),

@@ -1,14 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { ServiceKitModule } from '@shipyard/service-kit';
+import { RpcClient, RpcServer, ServiceKitModule } from '@shipyard/service-kit';
+import { ArtifactsController } from './artifacts/artifacts.controller';
+import { artifactStorageProviders } from './artifacts/artifact-storage';
+import { DownloadArtifact } from './artifacts/download-artifact';
+import { FinalizeUpload } from './artifacts/finalize-upload';
+import { PresignedUploadUseCase } from './artifacts/presigned-upload.use-case';
+import { UploadArtifactUseCase } from './artifacts/upload-artifact.use-case';
 import { RegistryConfig } from './config';
 import { registryMigrations } from './migrations';
+import { ResolveVersionResponder } from './rpc/resolve-version.responder';
+import { REGISTRY_CONFIG } from './tokens';
 import { CreateModelUseCase } from './models/create-model.use-case';
 import { DeleteModelUseCase } from './models/delete-model.use-case';
 import { ModelEntity } from './models/model.entity';
 import { ModelQueries } from './models/model.queries';
 import { ModelsController } from './models/models.controller';
 import { ModelsRepository } from './models/models.repository';
+import { RestoreModelUseCase } from './models/restore-model.use-case';
 import { UpdateModelUseCase } from './models/update-model.use-case';
 import { CreateVersionUseCase } from './versions/create-version.use-case';
 import { ModelVersionEntity } from './versions/model-version.entity';
@@ -30,18 +39,28 @@ export class RegistryModule {
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
-      controllers: [ModelsController, VersionsController],
+      controllers: [ModelsController, VersionsController, ArtifactsController],
       providers: [
         ModelsRepository,
         CreateModelUseCase,
         UpdateModelUseCase,
         DeleteModelUseCase,
         ModelQueries,
+        RestoreModelUseCase,
         VersionsRepository,
         VersionLookup,
         VersionQueries,
         CreateVersionUseCase,
         UpdateVersionUseCase,
+        { provide: REGISTRY_CONFIG, useValue: config },
+        ...artifactStorageProviders(config),
+        FinalizeUpload,
+        UploadArtifactUseCase,
+        PresignedUploadUseCase,
+        DownloadArtifact,
+        RpcServer,
+        RpcClient,
+        ResolveVersionResponder,
       ],
     };
   }

@@ -86,3 +86,19 @@ export function assertProductionSafe(env: Environment, checks: Array<{ name: str
   const bad = checks.filter((c) => c.insecure).map((c) => `${c.name}: a development default is not allowed when SHIPYARD_ENV=production`);
   if (bad.length) throw new ConfigError(bad);
 }
+
+/** Dev-only S3 credentials (docker-compose's MinIO and the local s3rver); refused in production. */
+export const DEV_S3_SECRET = 'shipyard-dev-secret';
+
+/** S3 (MinIO, AWS, any S3 API) for services that keep artifacts. */
+export const s3ConfigShape = {
+  SHIPYARD_S3_ENDPOINT: fields.httpUrl.default('http://127.0.0.1:9000'),
+  /** Endpoint clients outside the cluster use for presigned URLs; defaults to SHIPYARD_S3_ENDPOINT. */
+  SHIPYARD_S3_PUBLIC_ENDPOINT: fields.httpUrl.optional(),
+  SHIPYARD_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('shipyard-artifacts'),
+  SHIPYARD_S3_ACCESS_KEY: z.string().min(1).default('shipyard'),
+  SHIPYARD_S3_SECRET_KEY: z.string().min(1).default(DEV_S3_SECRET),
+  SHIPYARD_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Objects up to this size go up in one PUT; larger ones multipart. Also bounds memory per upload. */
+  SHIPYARD_S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(5120).default(64),
+};

@@ -3,3 +3,4 @@ export * from './nats-server';
 export * from './postgres';
 export * from './service-process';
 export * from './stack';
+export * from './s3-server';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from './ports';
 import { TestDatabase } from './postgres';
 import { TestNatsServer } from './nats-server';
+import { TestS3Server } from './s3-server';
 import { ServiceName, ServiceProcess } from './service-process';
 
 const PORT_VARS: Record<ServiceName, string> = {
@@ -19,6 +20,9 @@ const URL_VARS: Partial<Record<ServiceName, string>> = {
   audit: 'SHIPYARD_AUDIT_URL',
   inference: 'SHIPYARD_INFERENCE_URL',
 };
+
+/** Services that keep artifacts in S3: a stack with one of them starts an s3rver. */
+const S3_SERVICES: ReadonlySet<ServiceName> = new Set(['registry', 'experiments', 'inference']);
 
 /** The first administrator every test stack boots with. */
 export const ADMIN = Object.freeze({ email: 'admin@shipyard.test', password: 'e2e-Str0ng-Passw0rd!' });
@@ -40,6 +44,8 @@ export class TestStack {
     readonly nats: TestNatsServer,
     readonly services: Map<ServiceName, ServiceProcess>,
     private readonly env: Record<string, string>,
+    /** The S3 server of the stack, when a service that keeps artifacts is part of it. */
+    readonly s3: TestS3Server | null,
   ) {}
 
   private adminTokenCache: string | null = null;
@@ -47,7 +53,8 @@ export class TestStack {
   static async start(opts: StackOptions): Promise<TestStack> {
     // The gateway verifies tokens against the auth service: a stack with a gateway has auth too.
     if (opts.services.includes('api-gateway') && !opts.services.includes('auth')) opts = { ...opts, services: ['auth', ...opts.services] };
-    const [db, nats] = await Promise.all([TestDatabase.create('shipyard_e2e'), TestNatsServer.start()]);
+    const needsS3 = opts.services.some((s) => S3_SERVICES.has(s));
+    const [db, nats, s3] = await Promise.all([TestDatabase.create('shipyard_e2e'), TestNatsServer.start(), needsS3 ? TestS3Server.start() : Promise.resolve(null)]);
     const ports = new Map<ServiceName, number>();
     for (const s of opts.services) ports.set(s, await freePort());
     const env: Record<string, string> = {
@@ -63,12 +70,13 @@ export class TestStack {
       SHIPYARD_LOGIN_LIMIT_PER_ACCOUNT: '1000000',
       SHIPYARD_ADMIN_EMAIL: ADMIN.email,
       SHIPYARD_ADMIN_PASSWORD: ADMIN.password,
+      ...(s3 ? s3.env() : {}),
       ...Object.fromEntries(opts.services.map((s) => [PORT_VARS[s], String(ports.get(s))])),
       ...Object.fromEntries(opts.services.flatMap((s) => (URL_VARS[s] ? [[URL_VARS[s], `http://127.0.0.1:${ports.get(s)}`]] : []))),
       ...opts.env,
     };
     const services = new Map(opts.services.map((s) => [s, new ServiceProcess(s, ports.get(s) ?? 0, env)] as const));
-    const stack = new TestStack(db, nats, services, env);
+    const stack = new TestStack(db, nats, services, env, s3);
     // Services with a schema migrate on start; starting them one by one keeps the logs readable on failure.
     for (const p of services.values()) {
       p.start();
@@ -122,5 +130,6 @@ export class TestStack {
     await Promise.all([...this.services.values(), ...this.extras].map((p) => p.kill('SIGTERM')));
     await this.nats.destroy();
     await this.db.drop();
+    await this.s3?.stop();
   }
 }

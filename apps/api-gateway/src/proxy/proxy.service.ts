@@ -12,6 +12,11 @@ import { UpstreamName, Upstreams } from './upstreams';
 const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'authorization', 'x-api-key', 'cookie', ACTOR_HEADER, USER_HEADER, PERMISSIONS_HEADER]);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
+export interface ForwardOptions {
+  /** Overrides the upstream headers/body timeout (long uploads and downloads). */
+  timeoutMs?: number;
+}
+
 /**
  * Forwards a request to the service that owns the route. Bodies stream through untouched (the
  * gateway never parses or buffers them; the service validates), and the response streams back.
@@ -24,7 +29,7 @@ export class ProxyService {
     private readonly upstreams: Upstreams,
   ) {}
 
-  async forward(upstream: UpstreamName, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async forward(upstream: UpstreamName, req: FastifyRequest, reply: FastifyReply, opts: ForwardOptions = {}): Promise<void> {
     const headers = this.requestHeaders(req);
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined && req.body !== null;
     let res: Dispatcher.ResponseData;
@@ -34,6 +39,7 @@ export class ProxyService {
         path: req.url,
         headers,
         body: hasBody ? (req.body as Readable) : null,
+        ...(opts.timeoutMs !== undefined ? { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs } : {}),
       });
     } catch (e) {
       const err = e as Error & { code?: string };
@@ -42,6 +48,8 @@ export class ProxyService {
       throw new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the ${upstream} service ${status}; retry shortly`);
     }
     reply.status(res.statusCode);
+    // The service answered before reading the whole upload (a refusal): close rather than drain it.
+    if (hasBody && !(req.body as Readable).readableEnded) void reply.header('connection', 'close');
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !DROP_RESPONSE.has(name)) void reply.header(name, value);
     }

@@ -62,4 +62,15 @@ export class ModelsRoutes {
   remove(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('registry', req, reply);
   }
+
+  @Post(':id/restore')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Restore a soft-deleted model (by id)' })
+  @ApiParam({ name: 'id', description: 'Model id (names of deleted models can be reused)' })
+  @ApiOkResponse({ type: ModelResponse })
+  @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiResponse({ status: 409, type: ErrorResponse, description: 'A live model has taken its name meanwhile' })
+  restore(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
 }

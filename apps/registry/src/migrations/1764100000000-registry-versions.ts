@@ -37,7 +37,7 @@ export class RegistryVersions1764100000000 implements MigrationInterface {
       CONSTRAINT model_versions_number_key UNIQUE (model_id, version),
       CONSTRAINT model_versions_previous_key UNIQUE (model_id, previous_version),
       CONSTRAINT model_versions_previous_fk FOREIGN KEY (model_id, previous_version) REFERENCES registry.model_versions (model_id, version),
-      CONSTRAINT model_versions_contiguous CHECK ((version = 1 AND previous_version IS NULL) OR previous_version = version - 1),
+      CONSTRAINT model_versions_contiguous CHECK ((version = 1 AND previous_version IS NULL) OR (previous_version IS NOT NULL AND previous_version = version - 1)),
       CONSTRAINT model_versions_ready_has_artifact CHECK (status <> 'READY' OR (artifact_key IS NOT NULL AND artifact_size IS NOT NULL AND artifact_sha256 IS NOT NULL))
     )`);
     await q.query(`CREATE INDEX model_versions_run_idx ON registry.model_versions (source_run_id) WHERE source_run_id IS NOT NULL`);

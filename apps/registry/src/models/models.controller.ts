@@ -5,6 +5,7 @@ import { Ctx, RequestContext } from '@shipyard/service-kit';
 import { CreateModelUseCase } from './create-model.use-case';
 import { DeleteModelUseCase } from './delete-model.use-case';
 import { ModelQueries } from './model.queries';
+import { RestoreModelUseCase } from './restore-model.use-case';
 import { UpdateModelUseCase } from './update-model.use-case';
 
 @ApiTags('models')
@@ -16,6 +17,7 @@ export class ModelsController {
     private readonly updateModel: UpdateModelUseCase,
     private readonly deleteModel: DeleteModelUseCase,
     private readonly queries: ModelQueries,
+    private readonly restoreModel: RestoreModelUseCase,
   ) {}
 
   @Post()
@@ -57,5 +59,15 @@ export class ModelsController {
   @ApiResponse({ status: 404, type: ErrorResponse })
   remove(@Param('id') id: string, @Ctx() ctx: RequestContext) {
     return this.deleteModel.execute(id, ctx);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restore a soft-deleted model (by id)' })
+  @ApiOkResponse({ type: ModelResponse })
+  @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiResponse({ status: 409, type: ErrorResponse, description: 'A live model has taken its name meanwhile' })
+  restore(@Param('id') id: string, @Ctx() ctx: RequestContext) {
+    return this.restoreModel.execute(id, ctx);
   }
 }
