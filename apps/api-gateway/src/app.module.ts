@@ -27,6 +27,7 @@ import { AdminRoutes } from './routes/admin.routes';
 import { ApiKeysRoutes } from './routes/api-keys.routes';
 import { AuditRoutes } from './routes/audit.routes';
 import { AuthRoutes } from './routes/auth.routes';
+import { ModelGovernanceRoutes } from './routes/model-governance.routes';
 import { ModelsRoutes } from './routes/models.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
 
@@ -89,7 +90,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, AuditRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelGovernanceRoutes, AuditRoutes],
       providers: [
         Upstreams,
         ProxyService,

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { ServiceKitModule } from '@shipyard/service-kit';
+import { RpcClient, ServiceKitModule } from '@shipyard/service-kit';
+import { GOVERNANCE_CONTROLLERS, GOVERNANCE_PROVIDERS } from './governance.providers';
 import { RegistryConfig } from './config';
 import { registryMigrations } from './migrations';
 import { CreateModelUseCase } from './models/create-model.use-case';
@@ -30,7 +31,7 @@ export class RegistryModule {
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
-      controllers: [ModelsController, VersionsController],
+      controllers: [ModelsController, VersionsController, ...GOVERNANCE_CONTROLLERS],
       providers: [
         ModelsRepository,
         CreateModelUseCase,
@@ -42,6 +43,8 @@ export class RegistryModule {
         VersionQueries,
         CreateVersionUseCase,
         UpdateVersionUseCase,
+        RpcClient,
+        ...GOVERNANCE_PROVIDERS,
       ],
     };
   }
