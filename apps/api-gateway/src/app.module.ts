@@ -90,7 +90,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelGovernanceRoutes, AuditRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, AuditRoutes, ModelGovernanceRoutes],
       providers: [
         Upstreams,
         ProxyService,
