@@ -6,6 +6,7 @@ import { DomainError, formatActor, RequestContext } from '@shipyard/service-kit'
 import { versionRefOf } from '../reviews/review.mapper';
 import { VersionView } from '../versions/model-version.entity';
 import { VersionLookup } from '../versions/version.queries';
+import { VersionsRepository } from '../versions/versions.repository';
 import { assertTransition, CardErrorCode, changedFields, EMPTY_CARD, mergeContent } from './card-transitions';
 import { CardRow, CardsRepository } from './cards.repository';
 
@@ -29,6 +30,7 @@ export class PutCardUseCase {
   constructor(
     private readonly tx: Transactions,
     private readonly lookup: VersionLookup,
+    private readonly versions: VersionsRepository,
     private readonly cards: CardsRepository,
     private readonly outbox: Outbox,
   ) {}
@@ -39,8 +41,10 @@ export class PutCardUseCase {
    */
   async execute(modelRef: string, rawVersion: string, body: PutCardRequest, ctx: RequestContext): Promise<{ created: boolean; card: CardResponse }> {
     return this.tx.run(async (em) => {
-      const view = await this.lookup.view(em, modelRef, rawVersion);
-      const stored = await this.cards.find(em, view.version.id, true);
+      // The version row lock serialises writers of one card, including the first two racing to create it.
+      const { model, version } = await this.lookup.version(em, modelRef, rawVersion, true);
+      const view = await this.versions.view(em, model, version);
+      const stored = await this.cards.find(em, version.id, true);
       const current: CardRow = stored ?? { versionId: view.version.id, status: 'Draft', content: EMPTY_CARD, submittedByUser: null, updatedBy: formatActor(ctx.actor), createdAt: new Date(), updatedAt: new Date() };
       const content = mergeContent(current.content, body);
       const changed = changedFields(current.content, content);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { CompareResponse, GateResult, StageChangeResponse, StageDecisionPageResponse } from '@shipyard/contracts';
+import { DataSource } from 'typeorm';
 import { caller, RegistryHarness, run } from '../../test/registry-harness';
+import { violates } from '../reviews/decide-review.use-case';
+import { ReviewsRepository } from '../reviews/reviews.repository';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: GateResult[] };
@@ -171,5 +174,49 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
     }
     expect((await h.call<ErrorBody>(writer, 'GET', `/api/v1/models/${m.name}/versions/compare?a=1&b=nope`)).body.error.code).toBe('ALIAS_NOT_FOUND');
     expect((await h.call<ErrorBody>(writer, 'GET', `/api/v1/models/${m.name}/versions/compare?a=1`)).status).toBe(400);
+  });
+
+  it('answers every client mistake with a JSON 4xx and a stable code, never a 500', async () => {
+    const m = await model([null]);
+    const v = `/api/v1/models/${m.name}/versions`;
+    const cases: Array<[string, 'GET' | 'POST' | 'PUT' | 'DELETE', string, object | undefined, number, string]> = [
+      ['version not a number', 'POST', `${v}/abc/stage`, { stage: 'Staging' }, 400, 'INVALID_VERSION_NUMBER'],
+      ['unknown stage', 'POST', `${v}/1/stage`, { stage: 'Prod' }, 400, 'VALIDATION_FAILED'],
+      ['same stage', 'POST', `${v}/1/stage`, { stage: 'None' }, 409, 'STAGE_UNCHANGED'],
+      ['not READY', 'POST', `${v}/1/stage`, { stage: 'Production' }, 409, 'VERSION_NOT_READY'],
+      ['reserved alias', 'PUT', `/api/v1/models/${m.name}/aliases/v2`, { version: 1 }, 400, 'INVALID_ALIAS'],
+      ['alias without version', 'PUT', `/api/v1/models/${m.name}/aliases/champion`, {}, 400, 'VALIDATION_FAILED'],
+      ['unknown gate operator', 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'acc', op: '=>', threshold: 1 }] }, 400, 'VALIDATION_FAILED'],
+      ['too many approvals', 'PUT', `/api/v1/models/${m.name}/gates`, { requiredApprovals: 11 }, 400, 'VALIDATION_FAILED'],
+      ['unknown card field', 'PUT', `${v}/1/card`, { intendedUse: 'x', color: 'red' }, 400, 'VALIDATION_FAILED'],
+      ['review id not a uuid', 'POST', `${v}/1/reviews/42/decision`, { decision: 'approve', comment: 'x' }, 404, 'REVIEW_NOT_FOUND'],
+      ['unknown review', 'POST', `${v}/1/reviews/${randomUUID()}/decision`, { decision: 'approve', comment: 'x' }, 404, 'REVIEW_NOT_FOUND'],
+      ['decision without comment', 'POST', `${v}/1/reviews/${randomUUID()}/decision`, { decision: 'approve' }, 400, 'VALIDATION_FAILED'],
+      ['bad cursor', 'GET', `${v}/1/stage-decisions?cursor=zzz`, undefined, 400, 'INVALID_CURSOR'],
+      ['unknown model', 'GET', '/api/v1/models/nope-nope/gates', undefined, 404, 'MODEL_NOT_FOUND'],
+      ['unknown version', 'GET', `${v}/7/card.md`, undefined, 404, 'VERSION_NOT_FOUND'],
+      ['no card yet', 'GET', `${v}/1/card.md`, undefined, 404, 'CARD_NOT_FOUND'],
+      ['unknown list filter', 'GET', '/api/v1/models?stage=Live', undefined, 400, 'VALIDATION_FAILED'],
+    ];
+    const seen = [];
+    for (const [what, method, url, body, status, code] of cases) {
+      const res = await h.call<ErrorBody>(approver, method, url, body);
+      seen.push([what, res.status, res.body.error?.code, String(res.headers['content-type'])]);
+      expect([what, res.status, res.body.error?.code]).toEqual([what, status, code]);
+    }
+    expect(seen.every(([, , , type]) => String(type).startsWith('application/json'))).toBe(true);
+  });
+
+  it('backs the four-eyes rule with a CHECK under the constraint name the use case translates, and keeps decisions append-only', async () => {
+    const m = await model([null]);
+    const review = await h.call<{ id: string }>(approver, 'POST', `/api/v1/models/${m.name}/versions/1/reviews`, {});
+    const repo = h.app.get(ReviewsRepository);
+    const selfDecision = { reviewId: review.body.id, approverUser: approver.userId, approver: `user:${approver.userId}`, submittedByUser: approver.userId, decision: 'approve' as const, comment: 'sneaky', decidedAt: new Date() };
+    const error = await h.app.get(DataSource).transaction((em) => repo.insertDecision(em, selfDecision)).then(() => null, (e: unknown) => e);
+    expect(violates(error, 'review_decisions_not_self', ['23514'])).toBe(true);
+
+    await h.call(writer, 'POST', `/api/v1/models/${m.name}/versions/1/stage`, { stage: 'Staging' });
+    await expect(h.db.query('UPDATE registry.stage_decisions SET allowed = false')).rejects.toThrow(/never change/);
+    await expect(h.db.query('DELETE FROM registry.stage_decisions')).rejects.toThrow(/never change/);
   });
 });
