@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  API_KEY_CREATED, API_KEY_REVOKED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_CREATED, MODEL_DELETED, MODEL_UPDATED, USER_CREATED, USER_DISABLED, USER_ENABLED,
-  USER_PASSWORD_RESET, USER_ROLE_CHANGED,
+  MODEL_RESTORED, MODEL_VERSION_CREATED, MODEL_VERSION_READY, MODEL_VERSION_UPDATED, MODEL_VERSION_UPLOAD_FAILED,
+  API_KEY_CREATED, API_KEY_REVOKED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_ALIAS_DELETED, MODEL_ALIAS_SET, MODEL_CARD_CREATED, MODEL_CARD_STATUS_CHANGED, MODEL_CARD_UPDATED, MODEL_CREATED,
+  MODEL_DELETED, MODEL_GATES_UPDATED, MODEL_REVIEW_DECIDED, MODEL_REVIEW_SUBMITTED, MODEL_UPDATED, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, USER_CREATED, USER_DISABLED,
+  USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED,
 } from '@shipyard/contracts';
 import { request, Target } from './http';
 
@@ -42,6 +44,33 @@ const createUser = async (gw: Target) => {
   return { id: body.id, email };
 };
 
+/** A model with one version; `ready` uploads an artifact so the version can go to Production. */
+const createVersion = async (gw: Target, ready = false) => {
+  const modelId = await createModel(gw);
+  const { body } = await send<{ id: string; version: number }>(gw, 'POST', `/api/v1/models/${modelId}/versions`, 201, { body: { framework: 'other' } });
+  if (ready) {
+    const res = await request(gw, 'PUT', `/api/v1/models/${modelId}/versions/${body.version}/artifact`, { raw: 'artifact-bytes', headers: { 'content-type': 'application/octet-stream' } });
+    if (res.status >= 300) throw new Error(`artifact upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return { modelId, versionId: body.id, path: `/api/v1/models/${modelId}/versions/${body.version}` };
+};
+/** Uploads `raw` as a version's artifact with its own request id (optionally claiming a sha256). */
+const uploadArtifact = async (gw: Target, path: string, raw: string, expected: number, sha256?: string): Promise<string> => {
+  const requestId = `producer-${randomUUID()}`;
+  const res = await request(gw, 'PUT', `${path}/artifact`, { raw, headers: { 'content-type': 'application/octet-stream', 'x-request-id': requestId, ...(sha256 ? { 'x-content-sha256': sha256 } : {}) } });
+  if (res.status !== expected) throw new Error(`artifact upload answered ${res.status} (expected ${expected}): ${JSON.stringify(res.body)}`);
+  return requestId;
+};
+
+/** A user with the approver role, logged in: decisions need someone other than the (admin) submitter. */
+const approverTarget = async (gw: Target): Promise<Target> => {
+  const email = `${unique('producer-approver')}@example.com`;
+  await send(gw, 'POST', '/api/v1/admin/users', 201, { body: { email, password: PASSWORD, role: 'approver' } });
+  const { body } = await send<{ accessToken: string }>(gw, 'POST', '/api/v1/auth/login', 200, { body: { email, password: PASSWORD }, token: null });
+  return { url: typeof gw === 'string' ? gw : gw.url, token: body.accessToken };
+};
+const CARD = { intendedUse: 'producing audit events', owners: ['e2e'] };
+
 /** One producer: `cause` performs the write and returns its request id and aggregate id. */
 function producer(subject: string, aggregateType: string, cause: (gw: Target) => Promise<{ requestId: string; id: string }>): AuditProducer {
   return {
@@ -65,6 +94,74 @@ export const AUDIT_PRODUCERS: readonly AuditProducer[] = [
   producer(MODEL_DELETED, 'model', async (gw) => {
     const id = await createModel(gw);
     return { requestId: (await send(gw, 'DELETE', `/api/v1/models/${id}`, 204)).requestId, id };
+  }),
+  producer(MODEL_RESTORED, 'model', async (gw) => {
+    const id = await createModel(gw);
+    await send(gw, 'DELETE', `/api/v1/models/${id}`, 204);
+    return { requestId: (await send(gw, 'POST', `/api/v1/models/${id}/restore`, 200)).requestId, id };
+  }),
+  producer(MODEL_VERSION_CREATED, 'model_version', async (gw) => {
+    const modelId = await createModel(gw);
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', `/api/v1/models/${modelId}/versions`, 201, { body: { framework: 'other' } });
+    return { requestId, id: body.id };
+  }),
+  producer(MODEL_VERSION_UPDATED, 'model_version', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    return { requestId: (await send(gw, 'PATCH', path, 200, { body: { description: 'changed' } })).requestId, id: versionId };
+  }),
+  producer(MODEL_VERSION_READY, 'model_version', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    return { requestId: await uploadArtifact(gw, path, 'artifact-bytes', 200), id: versionId };
+  }),
+  producer(MODEL_VERSION_UPLOAD_FAILED, 'model_version', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    return { requestId: await uploadArtifact(gw, path, 'artifact-bytes', 400, '0'.repeat(64)), id: versionId };
+  }),
+  producer(MODEL_ALIAS_SET, 'model_alias', async (gw) => {
+    const { modelId } = await createVersion(gw);
+    return { requestId: (await send(gw, 'PUT', `/api/v1/models/${modelId}/aliases/champion`, 200, { body: { version: 1 } })).requestId, id: `${modelId}/champion` };
+  }),
+  producer(MODEL_ALIAS_DELETED, 'model_alias', async (gw) => {
+    const { modelId } = await createVersion(gw);
+    await send(gw, 'PUT', `/api/v1/models/${modelId}/aliases/champion`, 200, { body: { version: 1 } });
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/models/${modelId}/aliases/champion`, 204)).requestId, id: `${modelId}/champion` };
+  }),
+  producer(MODEL_VERSION_PROMOTED, 'model_version', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    return { requestId: (await send(gw, 'POST', `${path}/stage`, 200, { body: { stage: 'Staging' } })).requestId, id: versionId };
+  }),
+  producer(MODEL_VERSION_PROMOTION_REFUSED, 'model_version', async (gw) => {
+    const { modelId, versionId, path } = await createVersion(gw, true);
+    await send(gw, 'PUT', `/api/v1/models/${modelId}/gates`, 200, { body: { requireCard: true } });
+    return { requestId: (await send(gw, 'POST', `${path}/stage`, 409, { body: { stage: 'Production' } })).requestId, id: versionId };
+  }),
+  producer(MODEL_GATES_UPDATED, 'model_gates', async (gw) => {
+    const id = await createModel(gw);
+    return { requestId: (await send(gw, 'PUT', `/api/v1/models/${id}/gates`, 200, { body: { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }], requiredApprovals: 1 } })).requestId, id };
+  }),
+  producer(MODEL_REVIEW_SUBMITTED, 'model_review', async (gw) => {
+    const { path } = await createVersion(gw);
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', `${path}/reviews`, 201, { body: { comment: 'please review' } });
+    return { requestId, id: body.id };
+  }),
+  producer(MODEL_REVIEW_DECIDED, 'model_review', async (gw) => {
+    const { path } = await createVersion(gw);
+    const { body } = await send<{ id: string }>(gw, 'POST', `${path}/reviews`, 201, { body: {} });
+    return { requestId: (await send(await approverTarget(gw), 'POST', `${path}/reviews/${body.id}/decision`, 200, { body: { decision: 'approve', comment: 'fine' } })).requestId, id: body.id };
+  }),
+  producer(MODEL_CARD_CREATED, 'model_card', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    return { requestId: (await send(gw, 'PUT', `${path}/card`, 201, { body: CARD })).requestId, id: versionId };
+  }),
+  producer(MODEL_CARD_UPDATED, 'model_card', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    await send(gw, 'PUT', `${path}/card`, 201, { body: CARD });
+    return { requestId: (await send(gw, 'PUT', `${path}/card`, 200, { body: { limitations: 'none known' } })).requestId, id: versionId };
+  }),
+  producer(MODEL_CARD_STATUS_CHANGED, 'model_card', async (gw) => {
+    const { versionId, path } = await createVersion(gw);
+    await send(gw, 'PUT', `${path}/card`, 201, { body: CARD });
+    return { requestId: (await send(gw, 'PUT', `${path}/card`, 200, { body: { status: 'PendingReview' } })).requestId, id: versionId };
   }),
   producer(USER_CREATED, 'user', async (gw) => {
     const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/admin/users', 201, { body: { email: `${unique('producer')}@example.com`, password: PASSWORD, role: 'viewer' } });

@@ -32,6 +32,29 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'GET /api/v1/models/:id': 'models:read',
   'PATCH /api/v1/models/:id': 'models:write',
   'DELETE /api/v1/models/:id': 'models:write',
+  'POST /api/v1/models/:id/restore': 'models:write',
+  'POST /api/v1/models/:id/versions': 'models:write',
+  'GET /api/v1/models/:id/versions': 'models:read',
+  'GET /api/v1/models/:id/versions/:v': 'models:read',
+  'PATCH /api/v1/models/:id/versions/:v': 'models:write',
+  'PUT /api/v1/models/:id/versions/:v/artifact': 'models:write',
+  'GET /api/v1/models/:id/versions/:v/artifact': 'models:read',
+  'POST /api/v1/models/:id/versions/:v/artifact/upload-url': 'models:write',
+  'POST /api/v1/models/:id/versions/:v/artifact/complete': 'models:write',
+  'GET /api/v1/models/:id/versions/:v/artifact/download-url': 'models:read',
+  'PUT /api/v1/models/:id/aliases/:alias': 'models:write',
+  'DELETE /api/v1/models/:id/aliases/:alias': 'models:write',
+  'POST /api/v1/models/:id/versions/:v/stage': 'models:write',
+  'GET /api/v1/models/:id/versions/:v/stage-decisions': 'models:read',
+  'GET /api/v1/models/:id/gates': 'models:read',
+  'PUT /api/v1/models/:id/gates': 'models:write',
+  'POST /api/v1/models/:id/versions/:v/reviews': 'models:write',
+  'GET /api/v1/models/:id/versions/:v/reviews': 'models:read',
+  'POST /api/v1/models/:id/versions/:v/reviews/:reviewId/decision': 'models:approve',
+  'GET /api/v1/models/:id/versions/:v/card': 'models:read',
+  'PUT /api/v1/models/:id/versions/:v/card': 'models:write',
+  'GET /api/v1/models/:id/versions/:v/card.md': 'models:read',
+  'GET /api/v1/models/:id/versions/compare': 'models:read',
   'GET /api/v1/audit/events': 'audit:read',
   'GET /api/v1/audit/verify': 'audit:read',
   'GET /api/v1/audit/export': 'audit:read',
@@ -81,7 +104,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
     const mismatches: string[] = [];
     for (const [route, need] of Object.entries(MATRIX)) {
       const [method, template] = route.split(' ') as [string, string];
-      const path = template.replace(/:id/g, randomUUID());
+      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion');
       for (const c of callers) {
         const res = await request(gw, method, path, { token: c.token, ...(['POST', 'PATCH', 'PUT'].includes(method) ? { body: {} } : {}) });
         const expected = need === 'public' ? 'allow' : c.permissions === null ? 401 : need === 'authenticated' || c.permissions.has(need) ? 'allow' : 403;

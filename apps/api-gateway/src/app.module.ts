@@ -28,6 +28,7 @@ import { ApiKeysRoutes } from './routes/api-keys.routes';
 import { AuditRoutes } from './routes/audit.routes';
 import { AuthRoutes } from './routes/auth.routes';
 import { ModelArtifactsRoutes, ModelVersionsRoutes } from './routes/model-versions.routes';
+import { ModelGovernanceRoutes } from './routes/model-governance.routes';
 import { ModelsRoutes } from './routes/models.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
 
@@ -90,7 +91,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, AuditRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, AuditRoutes, ModelGovernanceRoutes],
       providers: [
         Upstreams,
         ProxyService,

@@ -7,6 +7,7 @@ import { DownloadArtifact } from './artifacts/download-artifact';
 import { FinalizeUpload } from './artifacts/finalize-upload';
 import { PresignedUploadUseCase } from './artifacts/presigned-upload.use-case';
 import { UploadArtifactUseCase } from './artifacts/upload-artifact.use-case';
+import { GOVERNANCE_CONTROLLERS, GOVERNANCE_PROVIDERS } from './governance.providers';
 import { RegistryConfig } from './config';
 import { registryMigrations } from './migrations';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
@@ -39,7 +40,7 @@ export class RegistryModule {
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
-      controllers: [ModelsController, VersionsController, ArtifactsController],
+      controllers: [ModelsController, VersionsController, ArtifactsController, ...GOVERNANCE_CONTROLLERS],
       providers: [
         ModelsRepository,
         CreateModelUseCase,
@@ -61,6 +62,7 @@ export class RegistryModule {
         RpcServer,
         RpcClient,
         ResolveVersionResponder,
+        ...GOVERNANCE_PROVIDERS,
       ],
     };
   }

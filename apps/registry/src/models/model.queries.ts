@@ -31,7 +31,7 @@ export class ModelQueries {
         throw e;
       }
     }
-    const rows = await this.models.list(this.ds.manager, { namePrefix: q.namePrefix, tag: q.tag, beforeId, limit: limit + 1 });
+    const rows = await this.models.list(this.ds.manager, { namePrefix: q.namePrefix, tag: q.tag, stage: q.stage, alias: q.alias, beforeId, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(toModelResponse), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../http/pagination';
 
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -44,6 +44,14 @@ export class ListModelsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only models carrying this tag' })
   @IsOptional() @IsString() @MaxLength(MODEL_TAG_MAX)
   tag?: string;
+
+  @ApiPropertyOptional({ enum: ['None', 'Staging', 'Production', 'Archived'], description: 'Only models having a version in this stage' })
+  @IsOptional() @IsIn(['None', 'Staging', 'Production', 'Archived'])
+  stage?: 'None' | 'Staging' | 'Production' | 'Archived';
+
+  @ApiPropertyOptional({ description: 'Only models having this alias (case-insensitive)' })
+  @IsOptional() @IsString() @MaxLength(64)
+  alias?: string;
 }
 
 export class ModelResponse {
