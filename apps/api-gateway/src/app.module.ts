@@ -27,7 +27,9 @@ import { AdminRoutes } from './routes/admin.routes';
 import { ApiKeysRoutes } from './routes/api-keys.routes';
 import { AuditRoutes } from './routes/audit.routes';
 import { AuthRoutes } from './routes/auth.routes';
+import { ExperimentsRoutes } from './routes/experiments.routes';
 import { ModelsRoutes } from './routes/models.routes';
+import { RunsRoutes } from './routes/runs.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
 
 // Infrastructure routes that need no credentials (probes and scrapes reach them without any).
@@ -89,7 +91,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, AuditRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes],
       providers: [
         Upstreams,
         ProxyService,
