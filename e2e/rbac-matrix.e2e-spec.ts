@@ -32,6 +32,26 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'GET /api/v1/models/:id': 'models:read',
   'PATCH /api/v1/models/:id': 'models:write',
   'DELETE /api/v1/models/:id': 'models:write',
+  'POST /api/v1/experiments': 'experiments:write',
+  'GET /api/v1/experiments': 'experiments:read',
+  'GET /api/v1/experiments/:id': 'experiments:read',
+  'PATCH /api/v1/experiments/:id': 'experiments:write',
+  'DELETE /api/v1/experiments/:id': 'experiments:write',
+  'POST /api/v1/experiments/:id/restore': 'experiments:write',
+  'POST /api/v1/runs': 'experiments:write',
+  'POST /api/v1/runs/search': 'experiments:read',
+  'GET /api/v1/runs/compare': 'experiments:read',
+  'GET /api/v1/runs/:id': 'experiments:read',
+  'PATCH /api/v1/runs/:id': 'experiments:write',
+  'DELETE /api/v1/runs/:id': 'experiments:write',
+  'POST /api/v1/runs/:id/restore': 'experiments:write',
+  'POST /api/v1/runs/:id/params': 'experiments:write',
+  'POST /api/v1/runs/:id/metrics': 'experiments:write',
+  'POST /api/v1/runs/:id/tags': 'experiments:write',
+  'DELETE /api/v1/runs/:id/tags/:key': 'experiments:write',
+  'POST /api/v1/runs/:id/log-batch': 'experiments:write',
+  'GET /api/v1/runs/:id/metric-history': 'experiments:read',
+  'POST /api/v1/runs/:id/inputs': 'experiments:write',
   'GET /api/v1/audit/events': 'audit:read',
   'GET /api/v1/audit/verify': 'audit:read',
   'GET /api/v1/audit/export': 'audit:read',
@@ -55,7 +75,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
 
   beforeAll(async () => {
     routes = await gatewayRoutes();
-    stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
+    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'api-gateway'] });
     callers.push({ name: 'anonymous', token: null, permissions: null });
     for (const role of ROLES) {
       const token = role === 'admin' ? await stack.adminToken() : (await stack.user(`${role}-${randomUUID().slice(0, 6)}@example.com`, role)).token;
@@ -81,7 +101,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
     const mismatches: string[] = [];
     for (const [route, need] of Object.entries(MATRIX)) {
       const [method, template] = route.split(' ') as [string, string];
-      const path = template.replace(/:id/g, randomUUID());
+      const path = template.replace(/:id/g, randomUUID()).replace(/:key/g, 'some-key');
       for (const c of callers) {
         const res = await request(gw, method, path, { token: c.token, ...(['POST', 'PATCH', 'PUT'].includes(method) ? { body: {} } : {}) });
         const expected = need === 'public' ? 'allow' : c.permissions === null ? 401 : need === 'authenticated' || c.permissions.has(need) ? 'allow' : 403;
