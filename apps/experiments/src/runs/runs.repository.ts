@@ -64,17 +64,16 @@ export class RunsRepository {
     const ids = runs.map((r) => r.id);
     const byRun = new Map<string, RunDetail>(runs.map((r) => [r.id, { ...r, params: {}, tags: {}, metrics: [], inputs: [] }]));
     if (ids.length === 0) return [];
-    const [params, tags, metrics, inputs] = await Promise.all([
-      rows<{ run_id: string; key: string; value: string }>(em, 'SELECT run_id, key, value FROM experiments.params WHERE run_id = ANY($1::uuid[]) ORDER BY key', [ids]),
-      rows<{ run_id: string; key: string; value: string }>(em, 'SELECT run_id, key, value FROM experiments.run_tags WHERE run_id = ANY($1::uuid[]) ORDER BY key', [ids]),
-      rows<{ run_id: string; key: string; value: number; timestamp: string; step: string }>(em, 'SELECT run_id, key, value, timestamp, step FROM experiments.latest_metrics WHERE run_id = ANY($1::uuid[]) ORDER BY key', [ids]),
-      rows<{ run_id: string; dataset_id: string; name: string; digest: string; source_uri: string | null; schema: Record<string, unknown> | null; row_count: string | null; profile: Record<string, unknown> | null; context: string }>(
-        em,
-        `SELECT ri.run_id, d.id AS dataset_id, d.name, d.digest, d.source_uri, d.schema, d.row_count, d.profile, ri.context
-         FROM experiments.run_inputs ri JOIN experiments.datasets d ON d.id = ri.dataset_id WHERE ri.run_id = ANY($1::uuid[]) ORDER BY ri.created_at, d.name, ri.context`,
-        [ids],
-      ),
-    ]);
+    // One after another: inside a transaction they share one connection, which runs queries serially anyway.
+    const params = await rows<{ run_id: string; key: string; value: string }>(em, 'SELECT run_id, key, value FROM experiments.params WHERE run_id = ANY($1::uuid[]) ORDER BY key', [ids]);
+    const tags = await rows<{ run_id: string; key: string; value: string }>(em, 'SELECT run_id, key, value FROM experiments.run_tags WHERE run_id = ANY($1::uuid[]) ORDER BY key', [ids]);
+    const metrics = await rows<{ run_id: string; key: string; value: number; timestamp: string; step: string }>(em, 'SELECT run_id, key, value, timestamp, step FROM experiments.latest_metrics WHERE run_id = ANY($1::uuid[]) ORDER BY key', [ids]);
+    const inputs = await rows<{ run_id: string; dataset_id: string; name: string; digest: string; source_uri: string | null; schema: Record<string, unknown> | null; row_count: string | null; profile: Record<string, unknown> | null; context: string }>(
+      em,
+      `SELECT ri.run_id, d.id AS dataset_id, d.name, d.digest, d.source_uri, d.schema, d.row_count, d.profile, ri.context
+       FROM experiments.run_inputs ri JOIN experiments.datasets d ON d.id = ri.dataset_id WHERE ri.run_id = ANY($1::uuid[]) ORDER BY ri.created_at, d.name, ri.context`,
+      [ids],
+    );
     for (const p of params) {
       const run = byRun.get(p.run_id);
       if (run) run.params[p.key] = p.value;
