@@ -55,7 +55,9 @@ export class SearchRunsQuery {
     const offset = this.offsetOf(cmd);
 
     const params = new SqlParams();
-    const where = [`r.experiment_id = ANY(${params.add(cmd.experimentIds, '::uuid[]')})`];
+    // One experiment as "=": only then can the (experiment_id, start_time, id) index hand rows over in order and stop at the page.
+    const ids = [...new Set(cmd.experimentIds.map((id) => id.toLowerCase()))];
+    const where = [ids.length === 1 ? `r.experiment_id = ${params.add(ids[0], '::uuid')}` : `r.experiment_id = ANY(${params.add(ids, '::uuid[]')})`];
     const view = cmd.view ?? 'active';
     if (view !== 'all') where.push(`r.lifecycle_stage = ${params.add(view, '::text')}`);
     const compiler = new SearchCompiler(filterText, params);
