@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  MODEL_RESTORED, MODEL_VERSION_CREATED, MODEL_VERSION_READY, MODEL_VERSION_UPDATED, MODEL_VERSION_UPLOAD_FAILED,
-  API_KEY_CREATED, API_KEY_REVOKED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_ALIAS_DELETED, MODEL_ALIAS_SET, MODEL_CARD_CREATED, MODEL_CARD_STATUS_CHANGED, MODEL_CARD_UPDATED, MODEL_CREATED,
-  MODEL_DELETED, MODEL_GATES_UPDATED, MODEL_REVIEW_DECIDED, MODEL_REVIEW_SUBMITTED, MODEL_UPDATED, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, USER_CREATED, USER_DISABLED,
+  API_KEY_CREATED, API_KEY_REVOKED, EXPERIMENT_CREATED, EXPERIMENT_DELETED, EXPERIMENT_RESTORED, EXPERIMENT_UPDATED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_ALIAS_DELETED,
+  MODEL_ALIAS_SET, MODEL_CARD_CREATED, MODEL_CARD_STATUS_CHANGED, MODEL_CARD_UPDATED, MODEL_CREATED, MODEL_DELETED, MODEL_GATES_UPDATED, MODEL_RESTORED, MODEL_REVIEW_DECIDED,
+  MODEL_REVIEW_SUBMITTED, MODEL_UPDATED, MODEL_VERSION_CREATED, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, MODEL_VERSION_READY, MODEL_VERSION_UPDATED,
+  MODEL_VERSION_UPLOAD_FAILED, RUN_CREATED, RUN_DATA_LOGGED, RUN_DELETED, RUN_INPUTS_LOGGED, RUN_RESTORED, RUN_TAG_DELETED, RUN_UPDATED, USER_CREATED, USER_DISABLED,
   USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED,
 } from '@shipyard/contracts';
 import { request, Target } from './http';
@@ -70,6 +71,8 @@ const approverTarget = async (gw: Target): Promise<Target> => {
   return { url: typeof gw === 'string' ? gw : gw.url, token: body.accessToken };
 };
 const CARD = { intendedUse: 'producing audit events', owners: ['e2e'] };
+const createExperiment = async (gw: Target) => (await send<{ id: string }>(gw, 'POST', '/api/v1/experiments', 201, { body: { name: unique('producer-experiment') } })).body.id;
+const createRun = async (gw: Target) => (await send<{ id: string }>(gw, 'POST', '/api/v1/runs', 201, { body: { experimentId: await createExperiment(gw) } })).body.id;
 
 /** One producer: `cause` performs the write and returns its request id and aggregate id. */
 function producer(subject: string, aggregateType: string, cause: (gw: Target) => Promise<{ requestId: string; id: string }>): AuditProducer {
@@ -199,5 +202,54 @@ export const AUDIT_PRODUCERS: readonly AuditProducer[] = [
   producer(API_KEY_REVOKED, 'api_key', async (gw) => {
     const { body } = await send<{ id: string }>(gw, 'POST', '/api/v1/api-keys', 201, { body: { name: unique('producer-key'), scopes: ['models:read'] } });
     return { requestId: (await send(gw, 'DELETE', `/api/v1/api-keys/${body.id}`, 204)).requestId, id: body.id };
+  }),
+  producer(EXPERIMENT_CREATED, 'experiment', async (gw) => {
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/experiments', 201, { body: { name: unique('producer-experiment'), tags: [{ key: 'a', value: 'b' }] } });
+    return { requestId, id: body.id };
+  }),
+  producer(EXPERIMENT_UPDATED, 'experiment', async (gw) => {
+    const id = await createExperiment(gw);
+    return { requestId: (await send(gw, 'PATCH', `/api/v1/experiments/${id}`, 200, { body: { description: 'changed' } })).requestId, id };
+  }),
+  producer(EXPERIMENT_DELETED, 'experiment', async (gw) => {
+    const id = await createExperiment(gw);
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/experiments/${id}`, 200)).requestId, id };
+  }),
+  producer(EXPERIMENT_RESTORED, 'experiment', async (gw) => {
+    const id = await createExperiment(gw);
+    await send(gw, 'DELETE', `/api/v1/experiments/${id}`, 200);
+    return { requestId: (await send(gw, 'POST', `/api/v1/experiments/${id}/restore`, 200)).requestId, id };
+  }),
+  producer(RUN_CREATED, 'run', async (gw) => {
+    const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/runs', 201, { body: { experimentId: await createExperiment(gw), name: 'producer-run' } });
+    return { requestId, id: body.id };
+  }),
+  producer(RUN_UPDATED, 'run', async (gw) => {
+    const id = await createRun(gw);
+    return { requestId: (await send(gw, 'PATCH', `/api/v1/runs/${id}`, 200, { body: { status: 'FINISHED' } })).requestId, id };
+  }),
+  producer(RUN_DELETED, 'run', async (gw) => {
+    const id = await createRun(gw);
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/runs/${id}`, 200)).requestId, id };
+  }),
+  producer(RUN_RESTORED, 'run', async (gw) => {
+    const id = await createRun(gw);
+    await send(gw, 'DELETE', `/api/v1/runs/${id}`, 200);
+    return { requestId: (await send(gw, 'POST', `/api/v1/runs/${id}/restore`, 200)).requestId, id };
+  }),
+  producer(RUN_DATA_LOGGED, 'run', async (gw) => {
+    const id = await createRun(gw);
+    const body = { metrics: [{ key: 'loss', value: 0.5, step: 1 }, { key: 'loss', value: 0.4, step: 2 }], params: [{ key: 'lr', value: '0.1' }], tags: [{ key: 'team', value: 'x' }] };
+    return { requestId: (await send(gw, 'POST', `/api/v1/runs/${id}/log-batch`, 201, { body })).requestId, id };
+  }),
+  producer(RUN_TAG_DELETED, 'run', async (gw) => {
+    const id = await createRun(gw);
+    await send(gw, 'POST', `/api/v1/runs/${id}/tags`, 201, { body: { key: 'note', value: 'x' } });
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/runs/${id}/tags/note`, 204)).requestId, id };
+  }),
+  producer(RUN_INPUTS_LOGGED, 'run', async (gw) => {
+    const id = await createRun(gw);
+    const body = { datasets: [{ name: unique('producer-dataset'), digest: 'a'.repeat(64), context: 'training' }] };
+    return { requestId: (await send(gw, 'POST', `/api/v1/runs/${id}/inputs`, 200, { body })).requestId, id };
   }),
 ];

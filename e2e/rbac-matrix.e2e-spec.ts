@@ -55,6 +55,26 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'PUT /api/v1/models/:id/versions/:v/card': 'models:write',
   'GET /api/v1/models/:id/versions/:v/card.md': 'models:read',
   'GET /api/v1/models/:id/versions/compare': 'models:read',
+  'POST /api/v1/experiments': 'experiments:write',
+  'GET /api/v1/experiments': 'experiments:read',
+  'GET /api/v1/experiments/:id': 'experiments:read',
+  'PATCH /api/v1/experiments/:id': 'experiments:write',
+  'DELETE /api/v1/experiments/:id': 'experiments:write',
+  'POST /api/v1/experiments/:id/restore': 'experiments:write',
+  'POST /api/v1/runs': 'experiments:write',
+  'POST /api/v1/runs/search': 'experiments:read',
+  'GET /api/v1/runs/compare': 'experiments:read',
+  'GET /api/v1/runs/:id': 'experiments:read',
+  'PATCH /api/v1/runs/:id': 'experiments:write',
+  'DELETE /api/v1/runs/:id': 'experiments:write',
+  'POST /api/v1/runs/:id/restore': 'experiments:write',
+  'POST /api/v1/runs/:id/params': 'experiments:write',
+  'POST /api/v1/runs/:id/metrics': 'experiments:write',
+  'POST /api/v1/runs/:id/tags': 'experiments:write',
+  'DELETE /api/v1/runs/:id/tags/:key': 'experiments:write',
+  'POST /api/v1/runs/:id/log-batch': 'experiments:write',
+  'GET /api/v1/runs/:id/metric-history': 'experiments:read',
+  'POST /api/v1/runs/:id/inputs': 'experiments:write',
   'GET /api/v1/audit/events': 'audit:read',
   'GET /api/v1/audit/verify': 'audit:read',
   'GET /api/v1/audit/export': 'audit:read',
@@ -78,7 +98,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
 
   beforeAll(async () => {
     routes = await gatewayRoutes();
-    stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
+    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'api-gateway'] });
     callers.push({ name: 'anonymous', token: null, permissions: null });
     for (const role of ROLES) {
       const token = role === 'admin' ? await stack.adminToken() : (await stack.user(`${role}-${randomUUID().slice(0, 6)}@example.com`, role)).token;
@@ -104,7 +124,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
     const mismatches: string[] = [];
     for (const [route, need] of Object.entries(MATRIX)) {
       const [method, template] = route.split(' ') as [string, string];
-      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion');
+      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion').replace(/:key/g, 'some-key');
       for (const c of callers) {
         const res = await request(gw, method, path, { token: c.token, ...(['POST', 'PATCH', 'PUT'].includes(method) ? { body: {} } : {}) });
         const expected = need === 'public' ? 'allow' : c.permissions === null ? 401 : need === 'authenticated' || c.permissions.has(need) ? 'allow' : 403;

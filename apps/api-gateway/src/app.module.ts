@@ -29,7 +29,9 @@ import { AuditRoutes } from './routes/audit.routes';
 import { AuthRoutes } from './routes/auth.routes';
 import { ModelArtifactsRoutes, ModelVersionsRoutes } from './routes/model-versions.routes';
 import { ModelGovernanceRoutes } from './routes/model-governance.routes';
+import { ExperimentsRoutes } from './routes/experiments.routes';
 import { ModelsRoutes } from './routes/models.routes';
+import { RunsRoutes } from './routes/runs.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
 
 // Infrastructure routes that need no credentials (probes and scrapes reach them without any).
@@ -91,7 +93,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, AuditRoutes, ModelGovernanceRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes],
       providers: [
         Upstreams,
         ProxyService,

@@ -1,8 +1,37 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { ServiceKitModule } from '@shipyard/service-kit';
+import { RpcServer, ServiceKitModule } from '@shipyard/service-kit';
 import { ExperimentsConfig } from './config';
+import { DatasetsRepository } from './datasets/datasets.repository';
+import { InputsController } from './datasets/inputs.controller';
+import { LogInputsUseCase } from './datasets/log-inputs.use-case';
+import { CreateExperimentUseCase } from './experiments/create-experiment.use-case';
+import { ExperimentQueries } from './experiments/experiment.queries';
+import { ExperimentsController } from './experiments/experiments.controller';
+import { ExperimentsRepository } from './experiments/experiments.repository';
+import { ExperimentLifecycleUseCase, UpdateExperimentUseCase } from './experiments/update-experiment.use-case';
+import { DeleteRunTagUseCase } from './metrics/delete-tag.use-case';
+import { LogBatchUseCase } from './metrics/log-batch.use-case';
+import { MetricHistoryQuery } from './metrics/metric-history.query';
+import { RunDataController } from './metrics/run-data.controller';
+import { RunDataRepository } from './metrics/run-data.repository';
 import { experimentsMigrations } from './migrations';
+import { RunSummaryResponder } from './rpc/run-summary.responder';
+import { CreateRunUseCase } from './runs/create-run.use-case';
+import { RunQueries } from './runs/run.queries';
+import { RunsController } from './runs/runs.controller';
+import { RunsRepository } from './runs/runs.repository';
+import { RunLifecycleUseCase, UpdateRunUseCase } from './runs/update-run.use-case';
+import { SearchController } from './search/search.controller';
+import { SearchRunsQuery } from './search/search-runs.query';
+import { EXPERIMENTS_CONFIG } from './tokens';
+
+/** Use cases are exported so other transports in this service (the MLflow-compatible REST layer) reuse them. */
+const USE_CASES = [
+  CreateExperimentUseCase, UpdateExperimentUseCase, ExperimentLifecycleUseCase, ExperimentQueries,
+  CreateRunUseCase, UpdateRunUseCase, RunLifecycleUseCase, RunQueries,
+  LogBatchUseCase, DeleteRunTagUseCase, MetricHistoryQuery, LogInputsUseCase, SearchRunsQuery,
+];
 
 @Module({})
 export class ExperimentsModule {
@@ -17,6 +46,16 @@ export class ExperimentsModule {
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
+      // SearchController before RunsController: "search" must not be taken for a run id by any router.
+      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController],
+      providers: [
+        { provide: EXPERIMENTS_CONFIG, useValue: config },
+        ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository,
+        ...USE_CASES,
+        RpcServer,
+        RunSummaryResponder,
+      ],
+      exports: USE_CASES,
     };
   }
 }

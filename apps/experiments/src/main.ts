@@ -12,5 +12,6 @@ runMain(async () => {
     host: config.SHIPYARD_BIND_HOST,
     port: config.SHIPYARD_EXPERIMENTS_PORT,
     shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
+    bodyLimitBytes: config.SHIPYARD_EXPERIMENTS_BODY_LIMIT_BYTES,
   });
 });

@@ -6,6 +6,7 @@ export * from './registry/version.dto';
 export * from './registry/version.events';
 export * from './registry/governance.events';
 export * from './registry/governance.dto';
+export * from './experiments';
 export * from './http/headers';
 export * from './http/errors';
 export * from './http/pagination';

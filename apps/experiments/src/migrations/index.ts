@@ -1,3 +1,5 @@
 import { ExperimentsInit1763900000000 } from './1763900000000-experiments-init';
+import { ExperimentsTracking1764100000000 } from './1764100000000-experiments-tracking';
 
-export const experimentsMigrations = [ExperimentsInit1763900000000];
+/** Every committed migration, in order. New migrations are appended here. */
+export const experimentsMigrations = [ExperimentsInit1763900000000, ExperimentsTracking1764100000000];

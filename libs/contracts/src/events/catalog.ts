@@ -4,6 +4,7 @@ import { AUTH_EVENTS } from '../auth/auth.events';
 import { REGISTRY_EVENTS } from '../registry/model.events';
 import { VERSION_EVENTS } from '../registry/version.events';
 import { GOVERNANCE_EVENTS } from '../registry/governance.events';
+import { EXPERIMENTS_EVENTS } from '../experiments/experiment.events';
 
 /**
  * Every write subject Shipyard emits, with its payload schema. Producers validate against it on publish,
@@ -14,6 +15,7 @@ export const EVENT_CATALOG: Readonly<Record<string, z.ZodType<Record<string, unk
   ...VERSION_EVENTS,
   ...GOVERNANCE_EVENTS,
   ...AUTH_EVENTS,
+  ...EXPERIMENTS_EVENTS,
 });
 
 export type EnvelopeValidation =

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { LogBatchResponse, RUN_DATA_LOGGED } from '@shipyard/contracts';
+import { Outbox } from '@shipyard/messaging';
+import { Transactions } from '@shipyard/persistence';
+import { Caller } from '../common/caller';
+import { ParamImmutable, RunDeleted, RunNotFound } from '../common/errors';
+import { RunsRepository } from '../runs/runs.repository';
+import { LogBatchCommand, validateBatch } from './batch-validation';
+import { RunDataRepository } from './run-data.repository';
+
+/**
+ * Every way of logging (one param, one metric, one tag, a batch) goes through here: validate it all,
+ * then one transaction of multi-row statements and one event with counts.
+ */
+@Injectable()
+export class LogBatchUseCase {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly runs: RunsRepository,
+    private readonly data: RunDataRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async execute(runId: string, cmd: LogBatchCommand, caller: Caller): Promise<LogBatchResponse> {
+    const batch = validateBatch(cmd);
+    const counts = { metrics: batch.metrics.keys.length, params: batch.params.size, tags: Object.keys(batch.tags).length };
+    return this.tx.run(async (em) => {
+      // FOR SHARE: concurrent batches to one run proceed together; a delete waits for them.
+      const run = await this.runs.find(em, runId, 'share');
+      if (!run) throw new RunNotFound(runId);
+      if (run.lifecycle_stage !== 'active') throw new RunDeleted(run.id);
+      const conflicts = await this.data.insertParams(em, run.id, batch.params);
+      if (conflicts.length) throw new ParamImmutable(conflicts);
+      await this.data.insertMetrics(em, run.id, batch.metrics);
+      await this.data.upsertLatest(em, run.id, batch.metrics);
+      await this.data.upsertTags(em, run.id, batch.tags);
+      await this.outbox.add(em, {
+        subject: RUN_DATA_LOGGED,
+        actor: caller.actor,
+        correlationId: caller.requestId,
+        aggregate: { type: 'run', id: run.id },
+        payload: {
+          id: run.id,
+          experimentId: run.experiment_id,
+          ...counts,
+          metricKeys: new Set(batch.metrics.keys).size,
+          paramKeys: [...batch.params.keys()],
+          tagKeys: Object.keys(batch.tags),
+        },
+      });
+      return { runId: run.id, ...counts };
+    });
+  }
+}

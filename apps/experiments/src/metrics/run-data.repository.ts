@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryReturning } from '@shipyard/persistence';
+import { rows } from '../common/sql';
+
+/** Metrics as parallel arrays: each call sends four arrays, not a thousand rows of parameters. */
+export interface MetricColumns {
+  keys: string[];
+  values: number[];
+  timestamps: number[];
+  steps: number[];
+}
+
+export interface MetricPoint {
+  value: number;
+  timestamp: number;
+  step: number;
+  seq: number;
+}
+
+/** Writes and reads of what is logged to a run: params, metric history + latest values, tags. */
+@Injectable()
+export class RunDataRepository {
+  /** The whole history in one multi-row INSERT over unnest(). */
+  async insertMetrics(em: EntityManager, runId: string, m: MetricColumns): Promise<void> {
+    if (m.keys.length === 0) return;
+    await em.query(
+      `INSERT INTO experiments.metrics (run_id, key, value, timestamp, step)
+       SELECT $1::uuid, k, v, ts, st FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) AS t(k, v, ts, st)`,
+      [runId, m.keys, m.values, m.timestamps, m.steps],
+    );
+  }
+
+  /**
+   * Keeps, per key, the point with the highest (step, timestamp), value breaking ties. DISTINCT ON picks
+   * each key's best point of the batch (one row per key, sorted, so concurrent batches lock keys in one order).
+   */
+  async upsertLatest(em: EntityManager, runId: string, m: MetricColumns): Promise<void> {
+    if (m.keys.length === 0) return;
+    await em.query(
+      `INSERT INTO experiments.latest_metrics AS l (run_id, key, value, timestamp, step)
+       SELECT DISTINCT ON (k) $1::uuid, k, v, ts, st FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) AS t(k, v, ts, st)
+       ORDER BY k, st DESC, ts DESC, v DESC
+       ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step
+       WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`,
+      [runId, m.keys, m.values, m.timestamps, m.steps],
+    );
+  }
+
+  /**
+   * Inserts params that are new and returns those already logged with another value. The check runs
+   * as a second statement so that it sees rows a concurrent transaction committed while this one waited.
+   */
+  async insertParams(em: EntityManager, runId: string, params: Map<string, string>): Promise<Array<{ key: string; logged: string; attempted: string }>> {
+    if (params.size === 0) return [];
+    const keys = [...params.keys()].sort();
+    const inserted = await rows<{ key: string }>(
+      em,
+      `INSERT INTO experiments.params (run_id, key, value) SELECT $1::uuid, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v)
+       ON CONFLICT (run_id, key) DO NOTHING RETURNING key`,
+      [runId, keys, keys.map((k) => params.get(k))],
+    );
+    if (inserted.length === keys.length) return [];
+    const fresh = new Set(inserted.map((r) => r.key));
+    const existing = await rows<{ key: string; value: string }>(em, 'SELECT key, value FROM experiments.params WHERE run_id = $1 AND key = ANY($2::text[]) ORDER BY key', [runId, keys.filter((k) => !fresh.has(k))]);
+    return existing.filter((r) => r.value !== params.get(r.key)).map((r) => ({ key: r.key, logged: r.value, attempted: params.get(r.key) ?? '' }));
+  }
+
+  async upsertTags(em: EntityManager, runId: string, tags: Record<string, string>): Promise<void> {
+    const keys = Object.keys(tags).sort();
+    if (keys.length === 0) return;
+    await em.query(
+      `INSERT INTO experiments.run_tags (run_id, key, value) SELECT $1::uuid, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v)
+       ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value`,
+      [runId, keys, keys.map((k) => tags[k])],
+    );
+  }
+
+  /** The removed value, or null when the run had no such tag. */
+  async deleteTag(em: EntityManager, runId: string, key: string): Promise<string | null> {
+    const deleted = await queryReturning<{ value: string }>(em, 'DELETE FROM experiments.run_tags WHERE run_id = $1 AND key = $2 RETURNING value', [runId, key]);
+    return deleted[0]?.value ?? null;
+  }
+
+  /** One metric's points in (step, timestamp, logging order), from the (run_id, key, step, timestamp, seq) index. */
+  async history(em: EntityManager, runId: string, key: string, f: { minStep?: number; maxStep?: number; after?: [number, number, number]; limit: number }): Promise<MetricPoint[]> {
+    const params: unknown[] = [runId, key];
+    const where = ['run_id = $1', 'key = $2'];
+    if (f.minStep !== undefined) where.push(`step >= $${params.push(f.minStep)}`);
+    if (f.maxStep !== undefined) where.push(`step <= $${params.push(f.maxStep)}`);
+    if (f.after) {
+      const [s, t, q] = f.after;
+      where.push(`(step, timestamp, seq) > ($${params.push(s)}::int8, $${params.push(t)}::int8, $${params.push(q)}::int8)`);
+    }
+    const found = await rows<{ value: number; timestamp: string; step: string; seq: string }>(
+      em,
+      `SELECT value, timestamp, step, seq FROM experiments.metrics WHERE ${where.join(' AND ')} ORDER BY step, timestamp, seq LIMIT $${params.push(f.limit)}`,
+      params,
+    );
+    return found.map((r) => ({ value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), seq: Number(r.seq) }));
+  }
+}
