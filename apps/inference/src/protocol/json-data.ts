@@ -21,7 +21,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
 const DECIMAL = /^-?[0-9]+$/;
 
 function show(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
+  const text = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)); // String: JSON would print Infinity as null
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
