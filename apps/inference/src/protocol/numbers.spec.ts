@@ -17,11 +17,46 @@ describe('float32ToString', () => {
     expect(float32ToString(16777216)).toBe('16777216');
     expect(float32ToString(Math.fround(1e20))).toBe('100000000000000000000');
     expect(float32ToString(0)).toBe('0');
+    expect(float32ToString(Math.fround(0.001))).toBe('0.001');
+    expect(float32ToString(Math.fround(-1234.5678))).toBe('-1234.5677');
+    expect(float32ToString(Math.fround(8388607.5))).toBe('8388607.5');
+    expect(float32ToString(2 ** -10)).toBe('0.0009765625');
+    expect(float32ToString(Math.fround(1e-5))).toBe('0.00001');
+    expect(float32ToString(Math.fround(1e-7))).toBe('1e-7');
     expect(float32ToString(-42)).toBe('-42');
   });
 
   it('writes non-finite values as the JSON strings NaN, Infinity and -Infinity', () => {
     expect([NaN, Infinity, -Infinity].map(float32ToString)).toEqual(['"NaN"', '"Infinity"', '"-Infinity"']);
+  });
+
+  it('prints values of the common range exactly as the nearest decimal with that many digits', () => {
+    const wrong: string[] = [];
+    const values: number[] = [];
+    let seed = 7;
+    for (let i = 0; i < 20000; i++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      // Magnitudes from 1e-4 to 1e7, both signs: the range model outputs usually fall in.
+      values.push(Math.fround((seed & 1 ? -1 : 1) * 10 ** ((seed / 2 ** 32) * 11 - 4)));
+    }
+    // Powers of two and their neighbours, where the float32 below is only half as far away as the one above.
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    for (let exponent = 100; exponent < 160; exponent++) {
+      for (const delta of [-1, 0, 1]) {
+        bits[0] = (exponent << 23) + delta;
+        values.push(asFloat[0] ?? 0);
+      }
+    }
+    for (const v of values) {
+      const text = float32ToString(v);
+      const digits = significantDigits(text);
+      if (Math.fround(Number(text)) !== v) wrong.push(`${v} printed ${text}, which reads back as ${Math.fround(Number(text))}`);
+      else if (digits > 1 && Math.fround(Number(v.toPrecision(digits - 1))) === v) wrong.push(`${v} printed ${text}, ${v.toPrecision(digits - 1)} is shorter`);
+      else if (Math.fround(Number(v.toPrecision(digits))) === v && Number(text) !== Number(v.toPrecision(digits))) wrong.push(`${v} printed ${text}, ${v.toPrecision(digits)} is nearer`);
+      else if (text !== String(Number(text))) wrong.push(`${v} printed ${text}, not in JavaScript's number format`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('reads back to the same float32 with no shorter decimal that would (random bit patterns)', () => {

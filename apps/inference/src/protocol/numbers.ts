@@ -51,14 +51,84 @@ export function fromFloat16Bits(bits: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+const F32 = new Float32Array(1);
+const F32_BITS = new Uint32Array(F32.buffer);
+const POW10 = new Float64Array([1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12]);
+// The ulp of a float32 by its biased exponent: a table, because `2 ** x` with a variable x costs ~100× more.
+const ULP = Float64Array.from({ length: 256 }, (_, e) => 2 ** (e - 150));
+// The fraction digits at which an ulp scaled by 10^j reaches 1, by biased exponent (0 to 12).
+const START_DIGITS = Uint8Array.from(ULP, (ulp) => Math.min(12, Math.max(0, Math.ceil(-Math.log10(ulp)))));
+
 /**
  * The shortest decimal that reads back (through Math.fround) to the float32 `v`: 0.1f prints "0.1",
- * not its double expansion "0.10000000149011612". Digits are counted with toPrecision: 9 always
- * suffice for float32, random values mostly need 8, and fewer digits only ever fail if more do too,
- * so 8 is tried first and the shorter lengths by bisection.
+ * not its double expansion "0.10000000149011612". The output is JavaScript's number format.
  */
 export function float32ToString(v: number): string {
   if (Number.isInteger(v) && v < 16777216 && v > -16777216) return '' + v; // exact and already shortest
+  const a = v < 0 ? -v : v;
+  if (a >= 0.0009765625 && a < 8388608) {
+    const text = shortestInRange(a);
+    if (text !== null) return v < 0 ? '-' + text : text;
+  }
+  return float32ToStringByPrecision(v);
+}
+
+/**
+ * For 2^-10 ≤ a < 2^23, the common range of model outputs: the fewest fraction digits j for which an
+ * integer lies in a's rounding interval scaled by 10^j. a = m·2^e with m < 2^24, so the interval ends
+ * times 10^j (j ≤ 12) have under 53 significant bits: every product here is exact.
+ */
+function shortestInRange(a: number): string | null {
+  F32[0] = a;
+  const bits = F32_BITS[0] ?? 0;
+  const exponent = (bits >>> 23) & 0xff;
+  const ulp = ULP[exponent] ?? 0;
+  const lo = a - ((bits & 0x7fffff) === 0 ? ulp / 4 : ulp / 2); // the float32 below a power of two is only half an ulp away
+  const hi = a + ulp / 2;
+  const inclusive = (bits & 1) === 0; // a decimal on the midpoint rounds to the even neighbour
+  // A decimal with j fraction digits also has j + 1, so "some fits" is monotone in j: start where the
+  // interval is an ulp wide scaled, which usually fits, and step to the smallest j that does.
+  let j = START_DIGITS[exponent] ?? 0;
+  let n = integerInside(a, lo, hi, inclusive, POW10[j] ?? 1);
+  while (Number.isNaN(n) && j < 12) {
+    j += 1;
+    n = integerInside(a, lo, hi, inclusive, POW10[j] ?? 1);
+  }
+  if (Number.isNaN(n)) return null;
+  while (j > 0) {
+    const shorter = integerInside(a, lo, hi, inclusive, POW10[j - 1] ?? 1);
+    if (Number.isNaN(shorter)) break;
+    n = shorter;
+    j -= 1;
+  }
+  if (j === 0) return '' + n;
+  const scale = POW10[j] ?? 1;
+  const fraction = n % scale; // exact: both are integers below 2^53
+  // scale + fraction writes the fraction's leading zeros after a 1 that slice drops.
+  return (n - fraction) / scale + '.' + ('' + (scale + fraction)).slice(1);
+}
+
+/** The integer nearest to a·scale within the scaled interval, or NaN if none is in it. */
+function integerInside(a: number, lo: number, hi: number, inclusive: boolean, scale: number): number {
+  const x = a * scale;
+  const xlo = lo * scale;
+  const xhi = hi * scale;
+  const nearest = Math.round(x);
+  if (within(nearest, xlo, xhi, inclusive)) return nearest;
+  // If the nearest is outside, its neighbour towards x is the only other candidate.
+  const next = nearest < x ? nearest + 1 : nearest - 1;
+  return within(next, xlo, xhi, inclusive) ? next : NaN;
+}
+
+function within(n: number, lo: number, hi: number, inclusive: boolean): boolean {
+  return (n > lo || (n === lo && inclusive)) && (n < hi || (n === hi && inclusive));
+}
+
+/**
+ * The general case, by counting digits with toPrecision: 9 always suffice for float32, and fewer
+ * digits only ever fail if more do too, so 8 is tried first and the shorter lengths by bisection.
+ */
+function float32ToStringByPrecision(v: number): string {
   if (!Number.isFinite(v)) return nonFiniteName(v);
   let n = +v.toPrecision(8);
   if (Math.fround(n) !== v) return '' + +v.toPrecision(9);
