@@ -2,6 +2,7 @@ import type { DType, HostTensor, ModelIo } from '../runtime/tensor';
 import { decodeInferRequest } from './infer-request';
 
 const json = (body: unknown): Buffer => Buffer.from(JSON.stringify(body), 'utf8');
+const oneInputNamed = (name: string): ModelIo => ({ inputs: [{ name, dtype: 'int8', shape: [1] }], outputs: [] });
 const oneInput = (dtype: DType, shape: number[]): ModelIo => ({ inputs: [{ name: 'x', dtype, shape }], outputs: [{ name: 'y', dtype: 'float32', shape: [-1] }] });
 
 /** A request with binary inputs laid out as the extension says: the JSON, then each input's bytes in order. */
@@ -151,6 +152,12 @@ describe('decodeInferRequest', () => {
       c: { dtype: 'string', shape: [2], data: ['x', 'yz'] },
       d: { dtype: 'uint8', shape: [3], data: Uint8Array.of(1, 2, 3) },
     });
+  });
+
+  it('keeps an input named __proto__ as an input, not as the prototype of the result', () => {
+    const request = decodeInferRequest(Buffer.from('{"inputs":[{"name":"__proto__","shape":[1],"datatype":"INT8","data":[3]}]}'), {}, oneInputNamed('__proto__'));
+    expect(Object.keys(request.inputs)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(request.inputs)).toBe(Object.prototype);
   });
 
   it('reads a body whose JSON header is all of it when no input is binary', () => {

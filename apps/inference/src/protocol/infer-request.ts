@@ -1,5 +1,5 @@
 /** Decoding of an Open Inference Protocol v2 REST inference request, JSON or with binary tensor data. */
-import { elementCount, type IoSpec, type ModelIo, type NamedTensors } from '../runtime/tensor';
+import { elementCount, type HostTensor, type IoSpec, type ModelIo, type NamedTensors } from '../runtime/tensor';
 import { tensorDataFromBinary } from './binary';
 import { dtypeOf, oipDatatype } from './datatypes';
 import { tensorDataFromJson } from './json-data';
@@ -63,7 +63,8 @@ function checkShape(shape: unknown, spec: IoSpec, label: string): number[] {
 function decodeInputs(raw: unknown, binary: Buffer | null, io: ModelIo): NamedTensors {
   if (!Array.isArray(raw)) throw badRequest(`'inputs' must be an array of tensors, got ${describe(raw)}`);
   const specs = new Map(io.inputs.map((s) => [s.name, s]));
-  const inputs: NamedTensors = {};
+  // A Map, then fromEntries: a plain object would take an input named "__proto__" as its prototype.
+  const inputs = new Map<string, HostTensor>();
   let offset = 0;
   raw.forEach((input: unknown, k) => {
     if (!isJsonObject(input)) throw badRequest(`inputs[${k}] must be an object, got ${describe(input)}`);
@@ -72,7 +73,7 @@ function decodeInputs(raw: unknown, binary: Buffer | null, io: ModelIo): NamedTe
     const label = `input '${name}'`;
     const spec = specs.get(name);
     if (spec === undefined) throw badRequest(`unknown ${label}; the model's inputs are ${names(io.inputs)}`);
-    if (Object.hasOwn(inputs, name)) throw badRequest(`${label} appears more than once`);
+    if (inputs.has(name)) throw badRequest(`${label} appears more than once`);
     const datatype = input['datatype'];
     if (typeof datatype !== 'string') throw badRequest(`${label}: datatype must be a string such as "${oipDatatype(spec.dtype)}"`);
     const dtype = dtypeOf(datatype);
@@ -82,7 +83,7 @@ function decodeInputs(raw: unknown, binary: Buffer | null, io: ModelIo): NamedTe
     const size = optionalParameters(input, label)['binary_data_size'];
     if (size === undefined) {
       if (input['data'] === undefined) throw badRequest(`${label} has neither data nor a binary_data_size parameter`);
-      inputs[name] = { dtype, shape, data: tensorDataFromJson(input['data'], dtype, shape, label) };
+      inputs.set(name, { dtype, shape, data: tensorDataFromJson(input['data'], dtype, shape, label) });
       return;
     }
     if (!Number.isSafeInteger(size) || (size as number) < 0) throw badRequest(`${label}: binary_data_size must be a non-negative integer, got ${JSON.stringify(size)}`);
@@ -90,15 +91,15 @@ function decodeInputs(raw: unknown, binary: Buffer | null, io: ModelIo): NamedTe
     if (input['data'] !== undefined) throw badRequest(`${label} has both data and binary_data_size`);
     const end = offset + (size as number);
     if (end > binary.length) throw badRequest(`${label}: binary_data_size is ${size as number} bytes, only ${binary.length - offset} bytes are left after the JSON header`);
-    inputs[name] = { dtype, shape, data: tensorDataFromBinary(binary.subarray(offset, end), dtype, elementCount(shape), shape, label) };
+    inputs.set(name, { dtype, shape, data: tensorDataFromBinary(binary.subarray(offset, end), dtype, elementCount(shape), shape, label) });
     offset = end;
   });
   if (binary !== null && offset !== binary.length) {
     throw badRequest(`the body has ${binary.length - offset} bytes after the JSON header and the inputs' binary_data_size parameters that no input accounts for`);
   }
-  const missing = io.inputs.filter((s) => !Object.hasOwn(inputs, s.name));
+  const missing = io.inputs.filter((s) => !inputs.has(s.name));
   if (missing.length > 0) throw badRequest(`missing input ${names(missing)}; the model's inputs are ${names(io.inputs)}`);
-  return inputs;
+  return Object.fromEntries(inputs);
 }
 
 function decodeOutputs(raw: unknown, binaryDefault: boolean, io: ModelIo): RequestedOutput[] | null {

@@ -31,12 +31,12 @@ function tensorFromRows(rows: unknown, spec: IoSpec, root: string): HostTensor {
 function fromNamedInputs(inputs: JsonObject, io: ModelIo): NamedTensors {
   const unknown = Object.keys(inputs).find((name) => !io.inputs.some((s) => s.name === name));
   if (unknown !== undefined) throw badRequest(`unknown input '${unknown}'; the model's inputs are ${names(io.inputs)}`);
-  const tensors: NamedTensors = {};
-  for (const spec of io.inputs) {
-    if (!Object.hasOwn(inputs, spec.name)) throw badRequest(`missing input '${spec.name}'; the model's inputs are ${names(io.inputs)}`);
-    tensors[spec.name] = tensorFromRows(inputs[spec.name], spec, `inputs.${spec.name}`);
-  }
-  return tensors;
+  return Object.fromEntries(
+    io.inputs.map((spec) => {
+      if (!Object.hasOwn(inputs, spec.name)) throw badRequest(`missing input '${spec.name}'; the model's inputs are ${names(io.inputs)}`);
+      return [spec.name, tensorFromRows(inputs[spec.name], spec, `inputs.${spec.name}`)];
+    }),
+  );
 }
 
 function singleInput(io: ModelIo, form: string): IoSpec {
@@ -64,21 +64,17 @@ function fromInstances(instances: unknown, io: ModelIo): NamedTensors {
     return { [spec.name]: tensorFromRows(instances, spec, 'instances') };
   }
   const objects = instances as JsonObject[];
-  const tensors: NamedTensors = {};
   objects.forEach((instance, i) => {
     const unknown = Object.keys(instance).find((name) => !io.inputs.some((s) => s.name === name));
     if (unknown !== undefined) throw badRequest(`instance ${i}: unknown input '${unknown}'; the model's inputs are ${names(io.inputs)}`);
   });
-  for (const spec of io.inputs) {
-    const missing = objects.findIndex((instance) => !Object.hasOwn(instance, spec.name));
-    if (missing >= 0) throw badRequest(`instance ${missing}: missing input '${spec.name}'; the model's inputs are ${names(io.inputs)}`);
-    tensors[spec.name] = tensorFromRows(
-      objects.map((instance) => instance[spec.name]),
-      spec,
-      'instances',
-    );
-  }
-  return tensors;
+  return Object.fromEntries(
+    io.inputs.map((spec) => {
+      const missing = objects.findIndex((instance) => !Object.hasOwn(instance, spec.name));
+      if (missing >= 0) throw badRequest(`instance ${missing}: missing input '${spec.name}'; the model's inputs are ${names(io.inputs)}`);
+      return [spec.name, tensorFromRows(objects.map((instance) => instance[spec.name]), spec, 'instances')];
+    }),
+  );
 }
 
 /** Decodes a simple predict request into the model's inputs; errors are OipError(400). */
