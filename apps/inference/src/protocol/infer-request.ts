@@ -62,7 +62,6 @@ function checkShape(shape: unknown, spec: IoSpec, label: string): number[] {
 /** Reads the request's `inputs`; binary parts are taken from `binary` in the order the inputs come. */
 function decodeInputs(raw: unknown, binary: Buffer | null, io: ModelIo): NamedTensors {
   if (!Array.isArray(raw)) throw badRequest(`'inputs' must be an array of tensors, got ${describe(raw)}`);
-  const specs = new Map(io.inputs.map((s) => [s.name, s]));
   // A Map, then fromEntries: a plain object would take an input named "__proto__" as its prototype.
   const inputs = new Map<string, HostTensor>();
   let offset = 0;
@@ -71,7 +70,7 @@ function decodeInputs(raw: unknown, binary: Buffer | null, io: ModelIo): NamedTe
     const name = input['name'];
     if (typeof name !== 'string') throw badRequest(`inputs[${k}] has no name`);
     const label = `input '${name}'`;
-    const spec = specs.get(name);
+    const spec = io.inputs.find((s) => s.name === name); // models have a handful of inputs: no Map to build per request
     if (spec === undefined) throw badRequest(`unknown ${label}; the model's inputs are ${names(io.inputs)}`);
     if (inputs.has(name)) throw badRequest(`${label} appears more than once`);
     const datatype = input['datatype'];
@@ -131,7 +130,7 @@ export function decodeInferRequest(body: Buffer, headers: InferHeaders, io: Mode
   checkContentType(headers.contentType);
   if (body.length === 0) throw badRequest('request body is empty');
   const jsonLength = jsonHeaderLength(headers.inferenceHeaderContentLength, body.length);
-  const request = parseJsonObject(body.subarray(0, jsonLength));
+  const request = parseJsonObject(jsonLength === body.length ? body : body.subarray(0, jsonLength));
   const id = request['id'];
   if (id !== undefined && typeof id !== 'string') throw badRequest(`'id' must be a string, got ${describe(id)}`);
   const binaryDefault = optionalBoolean(optionalParameters(request, 'request'), 'binary_data_output', 'request') ?? false;

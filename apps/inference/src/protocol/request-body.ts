@@ -9,7 +9,7 @@ import { badRequest, OipError } from './oip-error';
 const ACCEPTED_TYPES = new Set(['application/json', 'application/octet-stream', 'text/plain', 'application/x-www-form-urlencoded']);
 
 export function checkContentType(contentType: string | undefined): void {
-  if (contentType === undefined) return;
+  if (contentType === undefined || contentType === 'application/json') return; // the usual case, without parsing
   const type = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
   if (type === '' || ACCEPTED_TYPES.has(type) || (type.startsWith('application/') && type.endsWith('+json'))) return;
   throw new OipError(415, `unsupported content type '${type}': send application/json, or application/octet-stream with an Inference-Header-Content-Length header`);
