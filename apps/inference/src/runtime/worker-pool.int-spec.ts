@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DTYPE_MODEL_TYPES, LOGISTIC_FEATURES, logisticModel, sampleRows, writeTestModel } from '../testing/test-models';
 import { EngineClosedError, InferenceRunError, ModelLoadError } from './errors';
-import { allocate, DType, NamedTensors, NumericData } from './tensor';
+import { allocate, NamedTensors, NumericData } from './tensor';
 import { InferenceEngine } from './worker-pool';
 
 const dir = mkdtempSync(join(tmpdir(), 'shipyard-engine-'));
