@@ -12,3 +12,5 @@ export * from './auth/auth.dto';
 export * from './rpc/rpc';
 export * from './rpc/experiments.rpc';
 export * from './rpc/registry.rpc';
+export * from './inference/inference.events';
+export * from './inference/deployment.dto';

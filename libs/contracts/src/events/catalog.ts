@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EventEnvelope, EventEnvelopeSchema } from './envelope';
 import { AUTH_EVENTS } from '../auth/auth.events';
 import { REGISTRY_EVENTS } from '../registry/model.events';
+import { INFERENCE_EVENTS } from '../inference/inference.events';
 
 /**
  * Every write subject Shipyard emits, with its payload schema. Producers validate against it on publish,
@@ -10,6 +11,7 @@ import { REGISTRY_EVENTS } from '../registry/model.events';
 export const EVENT_CATALOG: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = Object.freeze({
   ...REGISTRY_EVENTS,
   ...AUTH_EVENTS,
+  ...INFERENCE_EVENTS,
 });
 
 export type EnvelopeValidation =
