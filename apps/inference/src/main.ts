@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { bootstrapService, runMain } from '@shipyard/service-kit';
 import { InferenceModule } from './app.module';
 import { loadInferenceConfig } from './config';
+import { configureInferenceHttp } from './http/configure-http';
 
 runMain(async () => {
   const config = loadInferenceConfig();
@@ -12,5 +13,6 @@ runMain(async () => {
     host: config.SHIPYARD_BIND_HOST,
     port: config.SHIPYARD_INFERENCE_PORT,
     shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
+    configure: (app) => configureInferenceHttp(app, config),
   });
 });

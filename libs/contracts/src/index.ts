@@ -17,3 +17,5 @@ export * from './auth/auth.dto';
 export * from './rpc/rpc';
 export * from './rpc/experiments.rpc';
 export * from './rpc/registry.rpc';
+export * from './inference/inference.events';
+export * from './inference/deployment.dto';

@@ -31,6 +31,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Routes too chatty to log on success (health probes, metrics scrapes). */
   quietPaths?: string[];
+  /** Routes never request-logged, any method (hot data-plane routes, which count in metrics instead). */
+  unloggedPaths?: string[];
 }
 
 let stdoutDestination: ReturnType<typeof pino.destination> | null = null;
@@ -65,7 +67,7 @@ function bufferedStdout(): DestinationStream {
 export function loggerParams(opts: LoggerOptions): Params {
   const quiet = opts.quietPaths ?? ['health/live', 'health/ready', 'metrics'];
   return {
-    exclude: quiet.map((path) => ({ method: RequestMethod.GET, path })),
+    exclude: [...quiet.map((path) => ({ method: RequestMethod.GET, path })), ...(opts.unloggedPaths ?? []).map((path) => ({ method: RequestMethod.ALL, path }))],
     pinoHttp: [
       {
         level: opts.level,

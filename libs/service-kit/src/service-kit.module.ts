@@ -36,6 +36,8 @@ export interface ServiceKitOptions {
     outbox: boolean;
   };
   logDestination?: DestinationStream;
+  /** Routes pino-http never logs (Nest route syntax, e.g. `v2/*path`): per-request logging on a hot path. */
+  unloggedPaths?: string[];
 }
 
 export const SERVICE_KIT_OPTIONS = Symbol('SERVICE_KIT_OPTIONS');
@@ -153,7 +155,7 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       imports: [
-        LoggerModule.forRoot(loggerParams({ service: opts.service, level: cfg.SHIPYARD_LOG_LEVEL, ...(opts.logDestination ? { destination: opts.logDestination } : {}) })),
+        LoggerModule.forRoot(loggerParams({ service: opts.service, level: cfg.SHIPYARD_LOG_LEVEL, ...(opts.logDestination ? { destination: opts.logDestination } : {}), ...(opts.unloggedPaths ? { unloggedPaths: opts.unloggedPaths } : {}) })),
         prometheusModule(opts.service),
         TerminusModule.forRoot({ logger: false }),
       ],

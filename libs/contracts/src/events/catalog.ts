@@ -5,6 +5,7 @@ import { REGISTRY_EVENTS } from '../registry/model.events';
 import { VERSION_EVENTS } from '../registry/version.events';
 import { GOVERNANCE_EVENTS } from '../registry/governance.events';
 import { EXPERIMENTS_EVENTS } from '../experiments/experiment.events';
+import { INFERENCE_EVENTS } from '../inference/inference.events';
 
 /**
  * Every write subject Shipyard emits, with its payload schema. Producers validate against it on publish,
@@ -16,6 +17,7 @@ export const EVENT_CATALOG: Readonly<Record<string, z.ZodType<Record<string, unk
   ...GOVERNANCE_EVENTS,
   ...AUTH_EVENTS,
   ...EXPERIMENTS_EVENTS,
+  ...INFERENCE_EVENTS,
 });
 
 export type EnvelopeValidation =

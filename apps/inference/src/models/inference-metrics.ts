@@ -1,0 +1,18 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { singleton } from '@shipyard/observability';
+
+/** Seconds, fine enough below a millisecond for p50/p95/p99 of a fast model. */
+const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+export const inferenceMetrics = () => ({
+  latency: singleton('shipyard_inference_request_duration_seconds', () => new Histogram({ name: 'shipyard_inference_request_duration_seconds', help: 'Inference request latency, body decode to response encode', labelNames: ['model', 'version'], buckets: SECONDS })),
+  queue: singleton('shipyard_inference_queue_duration_seconds', () => new Histogram({ name: 'shipyard_inference_queue_duration_seconds', help: 'Time a request waited for a worker (batching included)', labelNames: ['model', 'version'], buckets: SECONDS })),
+  compute: singleton('shipyard_inference_compute_duration_seconds', () => new Histogram({ name: 'shipyard_inference_compute_duration_seconds', help: 'ONNX Runtime run() time of the batch a request ran in', labelNames: ['model', 'version'], buckets: SECONDS })),
+  batchSize: singleton('shipyard_inference_batch_size', () => new Histogram({ name: 'shipyard_inference_batch_size', help: 'Rows in the batch each request ran in', labelNames: ['model'], buckets: BATCH })),
+  inflight: singleton('shipyard_inference_inflight_requests', () => new Gauge({ name: 'shipyard_inference_inflight_requests', help: 'Inference requests being served', labelNames: ['model'] })),
+  errors: singleton('shipyard_inference_errors_total', () => new Counter({ name: 'shipyard_inference_errors_total', help: 'Failed inference requests by HTTP status', labelNames: ['model', 'code'] })),
+  loads: singleton('shipyard_inference_model_loads_total', () => new Counter({ name: 'shipyard_inference_model_loads_total', help: 'Model loads (initial and swaps) by outcome', labelNames: ['model', 'outcome'] })),
+});
+
+export type InferenceMetrics = ReturnType<typeof inferenceMetrics>;

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ACTOR_HEADERS, eventually, InferenceHarness } from '../../test/inference-app';
+import { LOGISTIC_FEATURES, logisticModel, mlpModel, sampleRows } from '../testing/test-models';
+
+interface InferBody {
+  model_version: string;
+  outputs: Array<{ data: number[] }>;
+}
+
+describe('model manager: hot swap, deployments, failures (real PG, NATS, worker threads)', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'shipyard-swap-'));
+  const v1 = logisticModel(1);
+  const v2 = logisticModel(2);
+  let h: InferenceHarness;
+  let url: string;
+  const json = async <T>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+
+  beforeAll(async () => {
+    h = await InferenceHarness.start(cache);
+    h.registry.addVersion('scorer', v1.bytes);
+    h.registry.addVersion('scorer', v2.bytes);
+    h.registry.setAlias('scorer', 'champion', 1);
+    h.registry.addVersion('mlp', mlpModel().bytes);
+    h.registry.addVersion('broken', new TextEncoder().encode('definitely not an onnx file'));
+    url = await h.boot({ SHIPYARD_INFERENCE_MODELS: 'scorer@champion' });
+    await eventually('scorer ready', async () => (await fetch(`${url}/v2/health/ready`)).status === 200);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('swaps versions under concurrent load when the alias moves, without a failed request', async () => {
+    let moved = false;
+    let sinceMove = 0;
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    await Promise.all(Array.from({ length: 16 }, async (_, worker) => {
+      for (let i = 0; sinceMove < 400; i++) {
+        const seed = worker * 10_000 + i;
+        const rows = sampleRows(2, LOGISTIC_FEATURES, seed);
+        const res = await json<InferBody>(url, 'POST', '/v2/models/scorer/infer', { inputs: [{ name: 'features', datatype: 'FP32', shape: [2, LOGISTIC_FEATURES], data: Array.from(rows) }] });
+        if (res.status !== 200) {
+          failures.push(`${res.status} ${JSON.stringify(res.body)}`);
+          continue;
+        }
+        const version = res.body.model_version;
+        seen.add(version);
+        const expected = (version === '2' ? v2 : v1).predict(rows, 2);
+        const got = res.body.outputs[0]?.data ?? [];
+        if (got.some((p, r) => Math.abs(p - (expected[r] ?? NaN)) > 1e-5)) failures.push(`version ${version} answered with other weights`);
+        if (!moved && i === 20 && worker === 0) {
+          moved = true;
+          h.registry.setAlias('scorer', 'champion', 2);
+        }
+        if (moved && version === '2') sinceMove++;
+      }
+    }));
+    expect(failures).toEqual([]);
+    expect([...seen].sort()).toEqual(['1', '2']);
+    expect(Math.max(...h.registry.downloads.values())).toBe(1); // each artifact fetched once
+    const list = await json<{ items: Array<{ name: string; version: number; reference: string; state: string }> }>(url, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS);
+    expect(list.body.items).toEqual([expect.objectContaining({ name: 'scorer', version: 2, reference: 'scorer@champion', state: 'ready' })]);
+  });
+
+  it('deploys, lists, persists for other replicas, reports a model that fails to load, and unloads', async () => {
+    const created = await json<Record<string, unknown>>(url, 'POST', '/api/v1/inference/models', { model: 'mlp' }, ACTOR_HEADERS);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'mlp', reference: 'mlp', source: 'deployment', state: 'ready', version: 1, batching: true, inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 64] }] });
+    const infer = await json<InferBody>(url, 'POST', '/v2/models/mlp/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: Array.from(sampleRows(1, 64)) }] });
+    expect(infer.status).toBe(200);
+
+    // A replica booting later serves the recorded deployment, and reports (does not die on) a broken configured model.
+    const replica = await h.boot({ SHIPYARD_INFERENCE_MODELS: 'broken' });
+    const items = await eventually('replica state', async () => {
+      const r = await json<{ items: Array<{ name: string; state: string; error: string | null }> }>(replica, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS);
+      const byName = Object.fromEntries(r.body.items.map((i) => [i.name, i]));
+      return byName.mlp?.state === 'ready' && byName.broken?.state === 'failed' ? byName : null;
+    });
+    expect(items.broken?.error).toMatch(/not a model ONNX Runtime can load/);
+    const ready = await json<{ details: { models: { status: string; message: string } } }>(replica, 'GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.details.models).toMatchObject({ status: 'down', message: expect.stringContaining('broken: failed') });
+    expect((await fetch(`${replica}/health/live`)).status).toBe(200);
+
+    expect((await fetch(`${url}/api/v1/inference/models/mlp`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
+    expect((await json(url, 'POST', '/v2/models/mlp/infer', { inputs: [] })).status).toBe(404);
+    const again = await json<{ error: { code: string } }>(url, 'DELETE', '/api/v1/inference/models/mlp', undefined, ACTOR_HEADERS);
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('INFERENCE_MODEL_NOT_SERVED');
+    const events = await h.db.query<{ subject: string }>('SELECT subject FROM inference.outbox ORDER BY created_at');
+    expect(events.map((e) => e.subject)).toEqual(['shipyard.inference.deployment.created.v1', 'shipyard.inference.deployment.deleted.v1']);
+  });
+
+  it('refuses bad deployments with clear 4xx errors and keeps nothing', async () => {
+    const cases: Array<[unknown, number, string, Record<string, string>]> = [
+      [{ model: 'nope' }, 404, 'NOT_FOUND', ACTOR_HEADERS],
+      [{ model: 'broken' }, 400, 'INFERENCE_MODEL_LOAD_FAILED', ACTOR_HEADERS],
+      [{ model: 'scorer', version: 1, alias: 'champion' }, 400, 'VALIDATION_FAILED', ACTOR_HEADERS],
+      [{ model: 'scorer', stage: 'Nonsense' }, 400, 'VALIDATION_FAILED', ACTOR_HEADERS],
+      [{ model: 'scorer' }, 401, 'UNAUTHENTICATED', {}],
+    ];
+    for (const [body, status, code, headers] of cases) {
+      const res = await json<{ error: { code: string; message: string } }>(url, 'POST', '/api/v1/inference/models', body, headers);
+      expect({ body, status: res.status, code: res.body.error.code }).toEqual({ body, status, code });
+    }
+    const rows = await h.db.query('SELECT model FROM inference.deployments');
+    expect(rows).toEqual([]);
+  });
+});

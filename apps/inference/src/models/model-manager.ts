@@ -1,0 +1,212 @@
+import { Logger } from '@nestjs/common';
+import { ErrorKind } from '@shipyard/contracts';
+import { DomainError } from '@shipyard/service-kit';
+import { DynamicBatcher, supportsBatching } from '../runtime/batcher';
+import { ModelLoadError } from '../runtime/errors';
+import { warmUp } from '../runtime/warmup';
+import { InferenceEngine } from '../runtime/worker-pool';
+import { ArtifactCache, ArtifactFetchError } from './artifact-cache';
+import { InferenceMetrics } from './inference-metrics';
+import { followsRegistry, formatModelRef, ModelRef } from './model-ref';
+import { ModelResolver, ResolvedVersion } from './model-resolver';
+import { ServedModel } from './served-model';
+
+export interface ServingOptions {
+  workers: number;
+  intraOpThreads: number;
+  batching: boolean;
+  maxBatchSize: number;
+  maxQueueDelayUs: number;
+  warmupRuns: number;
+}
+
+export type ModelSource = 'config' | 'deployment';
+export type ModelState = 'loading' | 'ready' | 'failed';
+
+export interface ModelEntry {
+  name: string;
+  ref: ModelRef;
+  source: ModelSource;
+  state: ModelState;
+  error: string | null;
+  current: ServedModel | null;
+  /** A (re)load is running or queued for this model. */
+  busy: Promise<unknown>;
+}
+
+export enum InferenceErrorCode {
+  ModelNotServed = 'INFERENCE_MODEL_NOT_SERVED',
+  ModelLoadFailed = 'INFERENCE_MODEL_LOAD_FAILED',
+  ArtifactUnavailable = 'INFERENCE_ARTIFACT_UNAVAILABLE',
+}
+
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Which model versions this replica serves. Loading a version (resolve → download → session → warm-up)
+ * happens beside the one being served; the swap is a single assignment, so a request gets either the
+ * old version or the new one, and the old one closes only after the requests it holds have finished.
+ */
+export class ModelManager {
+  private readonly logger = new Logger('models');
+  private readonly entries = new Map<string, ModelEntry>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly resolver: ModelResolver,
+    private readonly cache: ArtifactCache,
+    private readonly opts: ServingOptions,
+    private readonly metrics: InferenceMetrics,
+  ) {}
+
+  /** The version serving `name` right now, or null. Synchronous: the hot path must not await before infer(). */
+  serving(name: string): ServedModel | null {
+    return this.entries.get(name)?.current ?? null;
+  }
+
+  entry(name: string): ModelEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  list(): ModelEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Starts serving `ref` in the background, retrying with back-off until it loads (boot-time models). */
+  serveInBackground(ref: ModelRef, source: ModelSource): void {
+    const attempt = (delay: number) => {
+      this.deploy(ref, source).catch((e: unknown) => {
+        if (this.stopped || this.entries.get(ref.model)?.ref !== ref) return;
+        this.logger.warn(`${formatModelRef(ref)} failed to load (retry in ${delay} ms): ${(e as Error).message}`);
+        this.retries.set(ref.model, setTimeout(() => attempt(Math.min(delay * 2, RETRY_MAX_MS)), delay).unref());
+      });
+    };
+    attempt(RETRY_MIN_MS);
+  }
+
+  /**
+   * Serves `ref` under its model's name, replacing what served that name once the new version is warm.
+   * Loads of one name run one after another. Throws a DomainError when the version cannot be served;
+   * the previous version, if any, keeps serving then.
+   */
+  deploy(ref: ModelRef, source: ModelSource): Promise<ServedModel> {
+    const existing = this.entries.get(ref.model);
+    this.clearRetry(ref.model);
+    const entry: ModelEntry = existing ?? { name: ref.model, ref, source, state: 'loading', error: null, current: null, busy: Promise.resolve() };
+    entry.ref = ref;
+    entry.source = source;
+    if (!entry.current) entry.state = 'loading';
+    this.entries.set(ref.model, entry);
+    const run = entry.busy.catch(() => undefined).then(() => this.load(entry, ref));
+    entry.busy = run;
+    return run;
+  }
+
+  /** Re-resolves a model that follows an alias, stage or "newest", and swaps if the version moved. */
+  async refresh(name: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || !followsRegistry(entry.ref) || this.stopped) return;
+    try {
+      await this.deploy(entry.ref, entry.source);
+    } catch (e) {
+      this.logger.warn(`${formatModelRef(entry.ref)}: could not follow the registry: ${(e as Error).message}`);
+    }
+  }
+
+  /** Stops serving `name`; in-flight requests finish first. False when it was not served. */
+  async unload(name: string): Promise<boolean> {
+    const entry = this.entries.get(name);
+    if (!entry) return false;
+    this.entries.delete(name);
+    this.clearRetry(name);
+    await entry.busy.catch(() => undefined);
+    await entry.current?.retire();
+    return true;
+  }
+
+  /** Readiness: every model this replica should serve is loaded and warm. */
+  readiness(): { ready: boolean; models: Record<string, string> } {
+    const models: Record<string, string> = {};
+    let ready = true;
+    for (const e of this.list()) {
+      if (e.current) models[e.name] = `ready (version ${e.current.version})`;
+      else {
+        ready = false;
+        models[e.name] = e.state === 'failed' ? `failed: ${e.error ?? 'unknown error'}` : 'loading';
+      }
+    }
+    return { ready, models };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const name of [...this.retries.keys()]) this.clearRetry(name);
+    await Promise.all([...this.entries.keys()].map((n) => this.unload(n)));
+  }
+
+  private async load(entry: ModelEntry, ref: ModelRef): Promise<ServedModel> {
+    try {
+      const resolved = await this.resolver.resolve(ref);
+      const current = entry.current;
+      if (current && current.version === resolved.version && current.sha256 === resolved.artifact.sha256) return current;
+      const served = await this.open(resolved, entry.name);
+      if (this.entries.get(entry.name) !== entry || this.stopped) {
+        await served.retire(); // unloaded while loading
+        throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.Conflict, `model "${entry.name}" was unloaded while it loaded`);
+      }
+      entry.current = served; // the swap: from here on new requests get the new version
+      entry.state = 'ready';
+      entry.error = null;
+      this.metrics.loads.labels(entry.name, 'loaded').inc();
+      if (current) {
+        this.logger.log(`${entry.name}: version ${current.version} → ${served.version}`);
+        void current.retire();
+      } else this.logger.log(`${entry.name}: serving version ${served.version} (${formatModelRef(ref)})`);
+      return served;
+    } catch (e) {
+      this.metrics.loads.labels(entry.name, 'failed').inc();
+      if (!entry.current) {
+        entry.state = 'failed';
+        entry.error = (e as Error).message;
+      }
+      throw e;
+    }
+  }
+
+  private async open(resolved: ResolvedVersion, name: string): Promise<ServedModel> {
+    if (resolved.framework.toLowerCase() !== 'onnx') {
+      throw new DomainError(InferenceErrorCode.ModelLoadFailed, ErrorKind.InvalidInput, `${resolved.modelName} version ${resolved.version} is a ${resolved.framework} model; only ONNX models can be served`);
+    }
+    let path: string;
+    try {
+      path = await this.cache.fetch(resolved.artifact);
+    } catch (e) {
+      if (e instanceof ArtifactFetchError) throw new DomainError(InferenceErrorCode.ArtifactUnavailable, ErrorKind.Unavailable, `${resolved.modelName} version ${resolved.version}: ${e.message}`);
+      throw e;
+    }
+    let engine: InferenceEngine;
+    try {
+      engine = await InferenceEngine.load(path, { workers: this.opts.workers, intraOpThreads: this.opts.intraOpThreads });
+    } catch (e) {
+      if (e instanceof ModelLoadError) throw new DomainError(InferenceErrorCode.ModelLoadFailed, ErrorKind.InvalidInput, `${resolved.modelName} version ${resolved.version} is not a model ONNX Runtime can load: ${e.message}`);
+      throw e;
+    }
+    try {
+      await warmUp(engine, this.opts.warmupRuns);
+    } catch (e) {
+      await engine.close();
+      throw new DomainError(InferenceErrorCode.ModelLoadFailed, ErrorKind.InvalidInput, `${resolved.modelName} version ${resolved.version} failed its warm-up inferences: ${(e as Error).message}`);
+    }
+    const batching = this.opts.batching && supportsBatching(engine.io);
+    const batcher = new DynamicBatcher(engine, { enabled: batching, maxBatchSize: this.opts.maxBatchSize, maxQueueDelayUs: this.opts.maxQueueDelayUs });
+    return new ServedModel(name, resolved.version, resolved.artifact.sha256, engine, batcher, batching, this.metrics);
+  }
+
+  private clearRetry(name: string): void {
+    const t = this.retries.get(name);
+    if (t) clearTimeout(t);
+    this.retries.delete(name);
+  }
+}

@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { decodeEnvelope } from '@shipyard/contracts';
+import { NatsConnector } from '@shipyard/messaging';
+import { ModelManager } from './model-manager';
+
+/** Registry subjects after which a served alias, stage or "newest" may point at another version. */
+const MOVES = /^shipyard\.registry\.(model_version|model_alias|alias|model)\.[a-z_]+\.v\d+$/;
+
+/** The model a registry event is about, whatever the payload calls it. */
+export function modelNameOf(payload: Record<string, unknown>): string | null {
+  for (const key of ['modelName', 'model', 'name']) {
+    const v = payload[key];
+    if (typeof v === 'string' && v) return v;
+    if (v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string') return (v as { name: string }).name;
+  }
+  return null;
+}
+
+/**
+ * Follows the registry on core NATS (JetStream subjects are delivered to core subscribers as well): an
+ * event about a served model makes it re-resolve its reference, and swap if the version moved. Each
+ * replica re-resolves for itself, so no durable consumer is needed; a missed event is caught by the
+ * next one, by a deploy, or by a restart.
+ */
+export class RegistryEventsListener {
+  private readonly logger = new Logger('registry-events');
+  private sub: Subscription | null = null;
+
+  constructor(
+    private readonly nats: NatsConnector,
+    private readonly models: ModelManager,
+  ) {}
+
+  start(): void {
+    void this.nats.ready().then(
+      (nc) => {
+        this.sub = nc.subscribe('shipyard.registry.>', { callback: (err, msg) => (err ? this.logger.warn(err.message) : this.handle(msg.subject, msg.data)) });
+      },
+      () => undefined,
+    );
+  }
+
+  handle(subject: string, data: Uint8Array): void {
+    if (!MOVES.test(subject)) return;
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) return;
+    const name = modelNameOf(decoded.envelope.payload);
+    if (!name) return;
+    for (const served of this.models.list()) {
+      if (served.ref.model.toLowerCase() === name.toLowerCase()) void this.models.refresh(served.name);
+    }
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+  }
+}
