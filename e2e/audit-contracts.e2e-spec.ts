@@ -19,7 +19,7 @@ describe('audit: every contract subject reaches the trail (services as processes
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'api-gateway'] });
+    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'inference', 'api-gateway'] });
     gw = { url: stack.url('api-gateway'), token: await stack.adminToken() };
     nc = await connect({ servers: stack.nats.url });
   });

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  DEPLOYMENT_CREATED, DEPLOYMENT_DELETED,
   API_KEY_CREATED, API_KEY_REVOKED, EXPERIMENT_CREATED, EXPERIMENT_DELETED, EXPERIMENT_RESTORED, EXPERIMENT_UPDATED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_ALIAS_DELETED,
   MODEL_ALIAS_SET, MODEL_CARD_CREATED, MODEL_CARD_STATUS_CHANGED, MODEL_CARD_UPDATED, MODEL_CREATED, MODEL_DELETED, MODEL_GATES_UPDATED, MODEL_RESTORED, MODEL_REVIEW_DECIDED,
   MODEL_REVIEW_SUBMITTED, MODEL_UPDATED, MODEL_VERSION_CREATED, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, MODEL_VERSION_READY, MODEL_VERSION_UPDATED,
@@ -12,6 +13,7 @@ import {
   USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED,
 } from '@shipyard/contracts';
 import { request, Target } from './http';
+import { linearOnnx } from './onnx-fixtures';
 
 /** What the audit row of a produced event must show. */
 export interface ProducedEvent {
@@ -61,6 +63,18 @@ const uploadArtifact = async (gw: Target, path: string, raw: string, expected: n
   const res = await request(gw, 'PUT', `${path}/artifact`, { raw, headers: { 'content-type': 'application/octet-stream', 'x-request-id': requestId, ...(sha256 ? { 'x-content-sha256': sha256 } : {}) } });
   if (res.status !== expected) throw new Error(`artifact upload answered ${res.status} (expected ${expected}): ${JSON.stringify(res.body)}`);
   return requestId;
+};
+
+/** A model with a READY ONNX version, for the inference service to load. */
+const createOnnxModel = async (gw: Target): Promise<string> => {
+  const name = unique('producer-onnx');
+  await send(gw, 'POST', '/api/v1/models', 201, { body: { name } });
+  await send(gw, 'POST', `/api/v1/models/${name}/versions`, 201, { body: { framework: 'onnx' } });
+  const base = typeof gw === 'string' ? gw : gw.url;
+  const token = typeof gw === 'string' ? undefined : gw.token;
+  const res = await fetch(`${base}/api/v1/models/${name}/versions/1/artifact`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: linearOnnx(4) });
+  if (res.status !== 200) throw new Error(`ONNX upload answered ${res.status}: ${await res.text()}`);
+  return name;
 };
 
 /** A user with the approver role, logged in: decisions need someone other than the (admin) submitter. */
@@ -251,5 +265,15 @@ export const AUDIT_PRODUCERS: readonly AuditProducer[] = [
     const id = await createRun(gw);
     const body = { datasets: [{ name: unique('producer-dataset'), digest: 'a'.repeat(64), context: 'training' }] };
     return { requestId: (await send(gw, 'POST', `/api/v1/runs/${id}/inputs`, 200, { body })).requestId, id };
+  }),
+  producer(DEPLOYMENT_CREATED, 'deployment', async (gw) => {
+    const name = await createOnnxModel(gw);
+    const { requestId } = await send(gw, 'POST', '/api/v1/inference/models', 201, { body: { model: name } });
+    return { requestId, id: name };
+  }),
+  producer(DEPLOYMENT_DELETED, 'deployment', async (gw) => {
+    const name = await createOnnxModel(gw);
+    await send(gw, 'POST', '/api/v1/inference/models', 201, { body: { model: name } });
+    return { requestId: (await send(gw, 'DELETE', `/api/v1/inference/models/${name}`, 204)).requestId, id: name };
   }),
 ];

@@ -75,6 +75,19 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'POST /api/v1/runs/:id/log-batch': 'experiments:write',
   'GET /api/v1/runs/:id/metric-history': 'experiments:read',
   'POST /api/v1/runs/:id/inputs': 'experiments:write',
+  'GET /v2/health/live': 'public',
+  'GET /v2/health/ready': 'public',
+  'GET /v2': 'public',
+  'GET /v2/models/:name': 'predict',
+  'GET /v2/models/:name/versions/:version': 'predict',
+  'GET /v2/models/:name/ready': 'predict',
+  'GET /v2/models/:name/versions/:version/ready': 'predict',
+  'POST /v2/models/:name/infer': 'predict',
+  'POST /v2/models/:name/versions/:version/infer': 'predict',
+  'POST /api/v1/predict/:model': 'predict',
+  'POST /api/v1/inference/models': 'admin',
+  'GET /api/v1/inference/models': 'models:read',
+  'DELETE /api/v1/inference/models/:name': 'admin',
   'GET /api/v1/audit/events': 'audit:read',
   'GET /api/v1/audit/verify': 'audit:read',
   'GET /api/v1/audit/export': 'audit:read',
@@ -98,7 +111,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
 
   beforeAll(async () => {
     routes = await gatewayRoutes();
-    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'api-gateway'] });
+    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'inference', 'api-gateway'] });
     callers.push({ name: 'anonymous', token: null, permissions: null });
     for (const role of ROLES) {
       const token = role === 'admin' ? await stack.adminToken() : (await stack.user(`${role}-${randomUUID().slice(0, 6)}@example.com`, role)).token;
@@ -124,7 +137,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
     const mismatches: string[] = [];
     for (const [route, need] of Object.entries(MATRIX)) {
       const [method, template] = route.split(' ') as [string, string];
-      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion').replace(/:key/g, 'some-key');
+      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion').replace(/:key/g, 'some-key').replace(/:name/g, 'no-such-model').replace(/:version/g, '1').replace(/:model/g, 'no-such-model');
       for (const c of callers) {
         const res = await request(gw, method, path, { token: c.token, ...(['POST', 'PATCH', 'PUT'].includes(method) ? { body: {} } : {}) });
         const expected = need === 'public' ? 'allow' : c.permissions === null ? 401 : need === 'authenticated' || c.permissions.has(need) ? 'allow' : 403;

@@ -30,6 +30,7 @@ import { AuthRoutes } from './routes/auth.routes';
 import { ModelArtifactsRoutes, ModelVersionsRoutes } from './routes/model-versions.routes';
 import { ModelGovernanceRoutes } from './routes/model-governance.routes';
 import { ExperimentsRoutes } from './routes/experiments.routes';
+import { InferenceRoutes, ServedModelsRoutes } from './routes/inference.routes';
 import { ModelsRoutes } from './routes/models.routes';
 import { RunsRoutes } from './routes/runs.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
@@ -93,7 +94,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes],
       providers: [
         Upstreams,
         ProxyService,

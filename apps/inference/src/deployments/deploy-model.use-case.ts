@@ -37,7 +37,7 @@ export class DeployModelUseCase {
         subject: DEPLOYMENT_CREATED,
         actor: ctx.actor,
         correlationId: ctx.requestId,
-        aggregate: { type: 'deployment', id: row.id },
+        aggregate: { type: 'deployment', id: cmd.model },
         payload: { id: row.id, model: cmd.model, reference: { version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null }, servedVersion: served.version, sha256: served.sha256 },
       });
     });

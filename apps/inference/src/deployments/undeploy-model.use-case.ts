@@ -19,7 +19,7 @@ export class UndeployModelUseCase {
   async execute(name: string, ctx: RequestContext): Promise<void> {
     const deleted = await this.tx.run(async (em) => {
       const row = await this.deployments.delete(em, name);
-      if (row) await this.outbox.add(em, { subject: DEPLOYMENT_DELETED, actor: ctx.actor, correlationId: ctx.requestId, aggregate: { type: 'deployment', id: row.id }, payload: { id: row.id, model: name } });
+      if (row) await this.outbox.add(em, { subject: DEPLOYMENT_DELETED, actor: ctx.actor, correlationId: ctx.requestId, aggregate: { type: 'deployment', id: name }, payload: { id: row.id, model: name } });
       return row;
     });
     const unloaded = await this.models.unload(name);
