@@ -3,8 +3,10 @@
  * their logs, restarts a service that crashes, and stops them all on Ctrl-C / SIGTERM.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import S3rver from 's3rver';
 
 type Service = { name: string; portVar: string; defaultPort: number };
 
@@ -21,6 +23,9 @@ const root = resolve(__dirname, '..', '..');
 const databaseUrl = process.env.SHIPYARD_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shipyard';
 const pretty = process.env.SHIPYARD_LOG_FORMAT !== 'json' && process.stdout.isTTY;
 const children = new Map<string, ChildProcess>();
+/** S3 settings handed to the services; filled by startLocalS3 when no S3 is configured. */
+const s3Env: Record<string, string> = {};
+let localS3: S3rver | null = null;
 const restarts = new Map<string, number[]>();
 let stopping = false;
 
@@ -63,10 +68,26 @@ async function ensureDatabase(): Promise<void> {
   }
 }
 
+/**
+ * A laptop has no MinIO: unless SHIPYARD_S3_ENDPOINT points at one, artifacts go to a local S3 API
+ * (s3rver) over .shipyard/s3. It is a development store only: single-PUT uploads (the services get a
+ * part size of 5 GiB so that they never go multipart), no durability guarantees, fixed credentials.
+ */
+async function startLocalS3(): Promise<void> {
+  if (process.env.SHIPYARD_S3_ENDPOINT) return;
+  const directory = join(root, '.shipyard', 's3');
+  mkdirSync(directory, { recursive: true });
+  const port = Number(process.env.SHIPYARD_LOCAL_S3_PORT ?? 9000);
+  localS3 = new S3rver({ port, address: '127.0.0.1', silent: true, directory, configureBuckets: [] });
+  await localS3.run();
+  Object.assign(s3Env, { SHIPYARD_S3_ENDPOINT: `http://127.0.0.1:${port}`, SHIPYARD_S3_ACCESS_KEY: 'S3RVER', SHIPYARD_S3_SECRET_KEY: 'S3RVER', SHIPYARD_S3_PART_SIZE_MB: '5120' });
+  say(`SHIPYARD_S3_ENDPOINT not set: DEVELOPMENT-ONLY local S3 (s3rver) on http://127.0.0.1:${port}, data in ${directory}`);
+}
+
 function start(s: Service, colour: string): void {
   const child = spawn(process.execPath, ['-r', join(root, 'tools', 'register-paths.js'), join(root, 'dist', 'apps', s.name, 'src', 'main.js')], {
     cwd: root,
-    env: { ...process.env, SHIPYARD_DATABASE_URL: databaseUrl },
+    env: { ...process.env, ...s3Env, SHIPYARD_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(s.name, child);
@@ -123,11 +144,13 @@ async function stopAll(signal: NodeJS.Signals): Promise<void> {
         }),
     ),
   );
+  await localS3?.close();
   process.exit(0);
 }
 
 async function main(): Promise<void> {
   await ensureDatabase();
+  await startLocalS3();
   SERVICES.forEach((s, i) => start(s, COLOURS[i % COLOURS.length] ?? '37'));
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));

@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { BucketItem, Client } from 'minio';
+import { request as undiciRequest } from 'undici';
 import { ArtifactListing, ArtifactStat, ArtifactStore, ByteRange, PutOptions, PutResult } from './artifact-store';
 import { assertBufferSize, DigestingStream, sha256Hex, watchSource } from './digesting-stream';
 import { assertValidExpiry, assertValidKey, assertValidPrefix, assertValidRange, assertValidSize } from './object-key';
@@ -22,6 +23,9 @@ export interface S3ArtifactStoreOptions {
 }
 
 const DEFAULT_REGION = 'us-east-1';
+/** S3's limit for a single PUT; larger (or unsized) uploads go multipart. */
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+const STREAMED_PUT_URL_EXPIRY_S = 24 * 3600;
 const MISSING_OBJECT_CODES = new Set(['NoSuchKey', 'NotFound']);
 // MinIO and AWS answer BucketAlreadyOwnedByYou when we lost a creation race; s3rver answers BucketAlreadyExists.
 const BUCKET_TAKEN_CODES = new Set(['BucketAlreadyOwnedByYou', 'BucketAlreadyExists']);
@@ -29,11 +33,10 @@ const BUCKET_TAKEN_CODES = new Set(['BucketAlreadyOwnedByYou', 'BucketAlreadyExi
 /**
  * ArtifactStore over any S3 API (MinIO, AWS, s3rver in tests) through the minio client.
  *
- * Upload path, and why the size matters: minio's putObject sends a single PUT only when it knows the
- * size and the size is <= partSize; an unsized stream is treated as up to 5 TiB and goes multipart.
- * s3rver 3.7 cannot do minio's multipart (minio first lists in-progress uploads with GET ?uploads, which
- * s3rver answers 501 NotImplemented), so callers should pass `size` whenever they know it and tests must
- * configure a partSize above their largest object. Real MinIO/S3 handle both paths.
+ * Upload path, and why the size matters: a stream whose size is known and at most 5 GiB goes up in one
+ * PUT to a presigned URL, streamed as it arrives (memory: one chunk). Larger or unsized streams use
+ * minio's multipart upload, which holds one part (`partSize`) in memory at a time. s3rver 3.7 cannot do
+ * multipart (it answers minio's GET ?uploads with 501), so tests always pass sizes; real MinIO/S3 do both.
  */
 export class S3ArtifactStore extends ArtifactStore {
   readonly bucket: string;
@@ -93,13 +96,29 @@ export class S3ArtifactStore extends ArtifactStore {
       });
     });
     try {
-      const upload = this.client.putObject(this.bucket, key, digester, opts.size, metaData);
+      // A sized stream that fits one S3 PUT goes up through a presigned URL, streamed as it arrives:
+      // minio's own putObject would first read the whole single-PUT body into memory to sign it.
+      const upload = opts.size !== undefined && opts.size <= MAX_SINGLE_PUT_BYTES ? this.streamedPut(key, digester, opts.size, opts.contentType) : this.client.putObject(this.bucket, key, digester, opts.size, metaData);
       const info = await Promise.race([upload, sourceFailed]);
       return { size: digester.byteCount, sha256: digester.sha256, etag: info.etag || undefined };
     } catch (e) {
       digester.destroy(); // the backend may give up first: release the caller's source
       throw digester.failure ?? sourceFailure() ?? this.translate(e, key);
     }
+  }
+
+  /** One PUT of `size` bytes to a presigned URL (payload unsigned), the body streamed without buffering. */
+  private async streamedPut(key: string, body: Readable, size: number, contentType: string | undefined): Promise<{ etag: string }> {
+    const url = await this.client.presignedPutObject(this.bucket, key, STREAMED_PUT_URL_EXPIRY_S);
+    const res = await undiciRequest(url, { method: 'PUT', body, headers: { 'content-length': String(size), ...(contentType ? { 'content-type': contentType } : {}) } });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+      const err = Object.assign(new Error(`S3 PUT answered ${res.statusCode}${code ? ` ${code}` : ''}`), code ? { code } : {});
+      throw err;
+    }
+    const etag = res.headers.etag;
+    return { etag: typeof etag === 'string' ? etag.replace(/"/g, '') : '' };
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
