@@ -75,6 +75,7 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'POST /api/v1/runs/:id/log-batch': 'experiments:write',
   'GET /api/v1/runs/:id/metric-history': 'experiments:read',
   'POST /api/v1/runs/:id/inputs': 'experiments:write',
+  'GET /api/v1/lineage/:kind/:id': 'experiments:read',
   'GET /v2/health/live': 'public',
   'GET /v2/health/ready': 'public',
   'GET /v2': 'public',
@@ -137,7 +138,7 @@ describe('RBAC matrix: every gateway route × anonymous, each role, an API key p
     const mismatches: string[] = [];
     for (const [route, need] of Object.entries(MATRIX)) {
       const [method, template] = route.split(' ') as [string, string];
-      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion').replace(/:key/g, 'some-key').replace(/:name/g, 'no-such-model').replace(/:version/g, '1').replace(/:model/g, 'no-such-model');
+      const path = template.replace(/:reviewId/g, randomUUID()).replace(/:kind/g, 'run').replace(/:id/g, randomUUID()).replace(/:v\b/g, '1').replace(/:alias/g, 'champion').replace(/:key/g, 'some-key').replace(/:name/g, 'no-such-model').replace(/:version/g, '1').replace(/:model/g, 'no-such-model');
       for (const c of callers) {
         const res = await request(gw, method, path, { token: c.token, ...(['POST', 'PATCH', 'PUT'].includes(method) ? { body: {} } : {}) });
         const expected = need === 'public' ? 'allow' : c.permissions === null ? 401 : need === 'authenticated' || c.permissions.has(need) ? 'allow' : 403;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { effectivePermissions, GateResult, Role } from '@shipyard/contracts';
+import { GateResult, Role } from '@shipyard/contracts';
 import { TestStack, waitFor } from '@shipyard/testing';
 import { auditEvents, request, Target } from './http';
+import { createVersion } from './model-versions';
 
 interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: GateResult[] };
@@ -14,8 +15,9 @@ interface Person {
 
 /**
  * Governance through the gateway, services as processes: RBAC on every write, the four-eyes rule,
- * promotion gates (approvals, card; metric gates against a live experiments responder are in
- * apps/registry/src/promotion/promotion-gates.int-spec.ts), the card state machine, aliases, audit.
+ * promotion gates (approvals, card; metric gates against the real experiments service are in
+ * e2e/registry-run-gates.e2e-spec.ts), the card state machine, aliases, audit. Versions are created and
+ * uploaded through the gateway's version and artifact routes, as users do.
  */
 describe('registry governance through the gateway (services as processes)', () => {
   let stack: TestStack;
@@ -38,24 +40,13 @@ describe('registry governance through the gateway (services as processes)', () =
 
   const as = (p: Person): Target => ({ url: gw, token: p.token });
 
-  /**
-   * A model with `n` versions. Versions are created on the registry directly and made READY in the
-   * database: the gateway's version and artifact routes are the artifacts feature's (not merged yet).
-   */
+  /** A model with `n` versions, created and (when `ready`) uploaded through the gateway as a user would. */
   async function model(n: number, ready = true, sourceRunId?: string): Promise<{ id: string; name: string; versionIds: string[] }> {
     const name = `gov-${randomUUID().slice(0, 8)}`;
     const created = await request<{ id: string }>(as(alice), 'POST', '/api/v1/models', { body: { name } });
     expect(created.status).toBe(201);
     const versionIds: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const res = await request<{ id: string }>(stack.url('registry'), 'POST', `/api/v1/models/${name}/versions`, {
-        body: { framework: 'onnx', ...(sourceRunId ? { sourceRunId } : {}) },
-        headers: { 'x-shipyard-actor': `user:${alice.id}`, 'x-shipyard-user': alice.id, 'x-shipyard-permissions': effectivePermissions('data-scientist').join(',') },
-      });
-      expect(res.status).toBe(201);
-      versionIds.push(res.body.id);
-    }
-    if (ready) await stack.db.query(`UPDATE registry.model_versions SET status = 'READY', artifact_key = 'k/' || id, artifact_size = 3, artifact_sha256 = repeat('a', 64) WHERE model_id = $1`, [created.body.id]);
+    for (let i = 0; i < n; i++) versionIds.push((await createVersion({ url: gw, token: alice.token }, name, { ready, ...(sourceRunId ? { sourceRunId } : {}) })).id);
     return { id: created.body.id, name, versionIds };
   }
 

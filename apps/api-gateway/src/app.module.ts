@@ -32,6 +32,7 @@ import { ModelGovernanceRoutes } from './routes/model-governance.routes';
 import { ExperimentsRoutes } from './routes/experiments.routes';
 import { InferenceRoutes, ServedModelsRoutes } from './routes/inference.routes';
 import { ModelsRoutes } from './routes/models.routes';
+import { LineageRoutes } from './routes/lineage.routes';
 import { RunsRoutes } from './routes/runs.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
 
@@ -94,7 +95,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, LineageRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes],
       providers: [
         Upstreams,
         ProxyService,

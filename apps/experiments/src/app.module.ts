@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { RpcServer, ServiceKitModule } from '@shipyard/service-kit';
+import { RpcClient, RpcServer, ServiceKitModule } from '@shipyard/service-kit';
 import { ExperimentsConfig } from './config';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { InputsController } from './datasets/inputs.controller';
@@ -10,6 +10,10 @@ import { ExperimentQueries } from './experiments/experiment.queries';
 import { ExperimentsController } from './experiments/experiments.controller';
 import { ExperimentsRepository } from './experiments/experiments.repository';
 import { ExperimentLifecycleUseCase, UpdateExperimentUseCase } from './experiments/update-experiment.use-case';
+import { LineageController } from './lineage/lineage.controller';
+import { LineageGraphQuery } from './lineage/lineage.query';
+import { LineageRepository } from './lineage/lineage.repository';
+import { RegistryVersions } from './lineage/registry-versions';
 import { DeleteRunTagUseCase } from './metrics/delete-tag.use-case';
 import { LogBatchUseCase } from './metrics/log-batch.use-case';
 import { MetricHistoryQuery } from './metrics/metric-history.query';
@@ -47,13 +51,17 @@ export class ExperimentsModule {
         }),
       ],
       // SearchController before RunsController: "search" must not be taken for a run id by any router.
-      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController],
+      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, LineageController],
       providers: [
         { provide: EXPERIMENTS_CONFIG, useValue: config },
         ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository,
         ...USE_CASES,
         RpcServer,
+        RpcClient,
         RunSummaryResponder,
+        LineageRepository,
+        RegistryVersions,
+        LineageGraphQuery,
       ],
       exports: USE_CASES,
     };

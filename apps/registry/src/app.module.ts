@@ -9,6 +9,8 @@ import { PresignedUploadUseCase } from './artifacts/presigned-upload.use-case';
 import { UploadArtifactUseCase } from './artifacts/upload-artifact.use-case';
 import { GOVERNANCE_CONTROLLERS, GOVERNANCE_PROVIDERS } from './governance.providers';
 import { RegistryConfig } from './config';
+import { LineageRepository } from './lineage/lineage.repository';
+import { LineageResponder } from './lineage/lineage.responder';
 import { registryMigrations } from './migrations';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
 import { REGISTRY_CONFIG } from './tokens';
@@ -62,6 +64,8 @@ export class RegistryModule {
         RpcServer,
         RpcClient,
         ResolveVersionResponder,
+        LineageRepository,
+        LineageResponder,
         ...GOVERNANCE_PROVIDERS,
       ],
     };

@@ -12,6 +12,7 @@ export enum ExperimentsErrorCode {
   InvalidFilter = 'INVALID_FILTER',
   InvalidCursor = 'INVALID_CURSOR',
   InvalidRunTimes = 'INVALID_RUN_TIMES',
+  DatasetNotFound = 'DATASET_NOT_FOUND',
 }
 
 export class ExperimentNotFound extends DomainError<ExperimentsErrorCode> {
@@ -59,6 +60,19 @@ export class ParamImmutable extends DomainError<ExperimentsErrorCode> {
 export class BatchLimitExceeded extends DomainError<ExperimentsErrorCode> {
   constructor(what: 'metrics' | 'params' | 'tags', limit: number, got: number) {
     super(ExperimentsErrorCode.BatchLimitExceeded, ErrorKind.InvalidInput, `a batch holds at most ${limit} ${what}; got ${got}`, { field: what, limit, got });
+  }
+}
+
+export class DatasetNotFound extends DomainError<ExperimentsErrorCode> {
+  constructor(id: string) {
+    super(ExperimentsErrorCode.DatasetNotFound, ErrorKind.NotFound, `dataset "${id}" was not found`);
+  }
+}
+
+/** Same code as the registry's: a lineage root that names no model version. */
+export class ModelVersionNotFound extends DomainError<string> {
+  constructor(id: string) {
+    super('VERSION_NOT_FOUND', ErrorKind.NotFound, `model version "${id}" was not found`);
   }
 }
 

@@ -40,3 +40,33 @@ export const RESOLVE_MODEL_VERSION_RPC = rpcContract(
     artifact: z.object({ key: z.string(), size: z.number().int(), sha256: z.string(), url: z.string() }),
   }),
 );
+
+/** A model version as lineage sees it: identity, where it sits, and the run it was built from. */
+export const LineageModelVersion = z.object({
+  id: z.string(),
+  modelId: z.string(),
+  modelName: z.string(),
+  version: z.number().int(),
+  stage: z.string(),
+  status: z.string(),
+  sourceRunId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type LineageModelVersion = z.infer<typeof LineageModelVersion>;
+
+/** Most versions `rpc.registry.versions_by_runs.v1` returns in one reply; `truncated` says when there were more. */
+export const VERSIONS_BY_RUNS_LIMIT = 500;
+
+/** `rpc.registry.versions_by_runs.v1`: versions of live models built from any of these runs (oldest first). */
+export const VERSIONS_BY_RUNS_RPC = rpcContract(
+  'rpc.registry.versions_by_runs.v1',
+  z.object({ runIds: z.array(z.string().min(1).max(64)).min(1).max(100) }),
+  z.object({ versions: z.array(LineageModelVersion), truncated: z.boolean() }),
+);
+
+/** `rpc.registry.model_version.get.v1`: one version of a live model by its id; VERSION_NOT_FOUND otherwise. */
+export const GET_MODEL_VERSION_RPC = rpcContract(
+  'rpc.registry.model_version.get.v1',
+  z.object({ id: z.string().min(1).max(64) }),
+  LineageModelVersion,
+);
