@@ -24,3 +24,20 @@ export function decodeCursor(cursor: string, arity: number): Array<string | numb
   }
   throw new InvalidCursorError();
 }
+
+/**
+ * The id inside a one-id keyset cursor (lists ordered by UUIDv7 id), or undefined for the first page.
+ * A cursor this server did not mint throws `invalid()` — each context's own 400 error.
+ */
+export function decodeIdCursor(cursor: string | undefined, invalid: () => Error): string | undefined {
+  if (!cursor) return undefined;
+  let id: string;
+  try {
+    id = String(decodeCursor(cursor, 1)[0]);
+  } catch (e) {
+    if (e instanceof InvalidCursorError) throw invalid();
+    throw e;
+  }
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw invalid();
+  return id;
+}

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor';
+import { decodeCursor, decodeIdCursor, encodeCursor, InvalidCursorError } from './cursor';
 import { UUID_PATTERN, uuidv7 } from './ids';
 
 describe('uuidv7', () => {
@@ -28,5 +28,17 @@ describe('cursor', () => {
 
   it.each(['', 'not base64 at all!', encodeCursor(['only-one']), Buffer.from('{"a":1}').toString('base64url')])('rejects %p', (c) => {
     expect(() => decodeCursor(c, 2)).toThrow(InvalidCursorError);
+  });
+});
+
+describe('decodeIdCursor', () => {
+  const invalid = () => new Error('bad cursor');
+  it('gives undefined for the first page and the id for a minted cursor', () => {
+    const id = uuidv7();
+    expect(decodeIdCursor(undefined, invalid)).toBeUndefined();
+    expect(decodeIdCursor(encodeCursor([id]), invalid)).toBe(id);
+  });
+  it.each([['not base64 json', '%%%'], ['two values', encodeCursor(['a', 'b'])], ['a non-uuid', encodeCursor(['1; DROP TABLE x'])]])('refuses %s with the caller’s error', (_label, cursor) => {
+    expect(() => decodeIdCursor(cursor, invalid)).toThrow('bad cursor');
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PAGE_SIZE, ExperimentPageResponse, ExperimentResponse, ViewType } from '@shipyard/contracts';
-import { decodeCursor, encodeCursor, InvalidCursorError, UUID_PATTERN } from '@shipyard/persistence';
+import { decodeIdCursor, encodeCursor } from '@shipyard/persistence';
 import { CommandInvalid, ExperimentNotFound, InvalidCursor } from '../common/errors';
 import { toExperimentResponse } from './experiment.mapper';
 import { ExperimentsRepository } from './experiments.repository';
@@ -40,16 +40,7 @@ export class ExperimentQueries {
 
   async list(q: ListExperimentsCommand): Promise<ExperimentPageResponse> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    let beforeId: string | undefined;
-    if (q.cursor) {
-      try {
-        beforeId = String(decodeCursor(q.cursor, 1)[0]);
-        if (!UUID_PATTERN.test(beforeId)) throw new InvalidCursorError();
-      } catch (e) {
-        if (e instanceof InvalidCursorError) throw new InvalidCursor();
-        throw e;
-      }
-    }
+    const beforeId = decodeIdCursor(q.cursor, () => new InvalidCursor());
     const minMetrics = (q.minMetric ?? []).map((spec, i) => {
       const parsed = parseMinMetric(spec);
       if (!parsed) throw new CommandInvalid([{ field: `min_metric[${i}]`, problems: ['must look like <key>:<number>, e.g. accuracy:0.9'] }]);

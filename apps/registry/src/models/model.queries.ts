@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PAGE_SIZE, ListModelsQuery, ModelPageResponse, ModelResponse } from '@shipyard/contracts';
-import { decodeCursor, encodeCursor, InvalidCursorError, UUID_PATTERN } from '@shipyard/persistence';
+import { decodeIdCursor, encodeCursor } from '@shipyard/persistence';
 import { InvalidModelCursor, ModelNotFound } from './model.errors';
 import { toModelResponse } from './model.mapper';
 import { ModelsRepository } from './models.repository';
@@ -21,16 +21,7 @@ export class ModelQueries {
 
   async list(q: ListModelsQuery): Promise<ModelPageResponse> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    let beforeId: string | undefined;
-    if (q.cursor) {
-      try {
-        beforeId = String(decodeCursor(q.cursor, 1)[0]);
-        if (!UUID_PATTERN.test(beforeId)) throw new InvalidCursorError();
-      } catch (e) {
-        if (e instanceof InvalidCursorError) throw new InvalidModelCursor();
-        throw e;
-      }
-    }
+    const beforeId = decodeIdCursor(q.cursor, () => new InvalidModelCursor());
     const rows = await this.models.list(this.ds.manager, { namePrefix: q.namePrefix, tag: q.tag, stage: q.stage, alias: q.alias, beforeId, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PAGE_SIZE, PageQuery, StageDecisionPageResponse } from '@shipyard/contracts';
-import { decodeCursor, encodeCursor, InvalidCursorError, UUID_PATTERN } from '@shipyard/persistence';
+import { decodeIdCursor, encodeCursor } from '@shipyard/persistence';
 import { InvalidModelCursor } from '../models/model.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { toStageDecisionResponse } from './stage-decision.mapper';
@@ -18,16 +18,7 @@ export class StageDecisionQueries {
   /** Every stage move and refused promotion of the version with its gate results, newest first. */
   async list(modelRef: string, rawVersion: string, q: PageQuery): Promise<StageDecisionPageResponse> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    let beforeId: string | undefined;
-    if (q.cursor) {
-      try {
-        beforeId = String(decodeCursor(q.cursor, 1)[0]);
-        if (!UUID_PATTERN.test(beforeId)) throw new InvalidCursorError();
-      } catch (e) {
-        if (e instanceof InvalidCursorError) throw new InvalidModelCursor();
-        throw e;
-      }
-    }
+    const beforeId = decodeIdCursor(q.cursor, () => new InvalidModelCursor());
     const { version } = await this.lookup.version(this.ds.manager, modelRef, rawVersion);
     const rows = await this.decisions.listForVersion(this.ds.manager, version.id, limit + 1, beforeId);
     const page = rows.slice(0, limit);
