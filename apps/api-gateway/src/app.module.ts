@@ -31,6 +31,8 @@ import { ModelArtifactsRoutes, ModelVersionsRoutes } from './routes/model-versio
 import { ModelGovernanceRoutes } from './routes/model-governance.routes';
 import { ExperimentsRoutes } from './routes/experiments.routes';
 import { InferenceRoutes, ServedModelsRoutes } from './routes/inference.routes';
+import { MlflowRegistryRoutes } from './routes/mlflow-registry.routes';
+import { MlflowTrackingRoutes } from './routes/mlflow-tracking.routes';
 import { ModelsRoutes } from './routes/models.routes';
 import { RunsRoutes } from './routes/runs.routes';
 import { GATEWAY_CONFIG, REDIS } from './tokens';
@@ -94,7 +96,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes, MlflowTrackingRoutes, MlflowRegistryRoutes],
       providers: [
         Upstreams,
         ProxyService,

@@ -16,6 +16,8 @@ import { MetricHistoryQuery } from './metrics/metric-history.query';
 import { RunDataController } from './metrics/run-data.controller';
 import { RunDataRepository } from './metrics/run-data.repository';
 import { experimentsMigrations } from './migrations';
+import { MlflowExperimentsController } from './mlflow/mlflow-experiments.controller';
+import { MlflowRunsController } from './mlflow/mlflow-runs.controller';
 import { RunSummaryResponder } from './rpc/run-summary.responder';
 import { CreateRunUseCase } from './runs/create-run.use-case';
 import { RunQueries } from './runs/run.queries';
@@ -47,7 +49,7 @@ export class ExperimentsModule {
         }),
       ],
       // SearchController before RunsController: "search" must not be taken for a run id by any router.
-      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController],
+      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, MlflowExperimentsController, MlflowRunsController],
       providers: [
         { provide: EXPERIMENTS_CONFIG, useValue: config },
         ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository,

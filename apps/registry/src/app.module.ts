@@ -10,6 +10,7 @@ import { UploadArtifactUseCase } from './artifacts/upload-artifact.use-case';
 import { GOVERNANCE_CONTROLLERS, GOVERNANCE_PROVIDERS } from './governance.providers';
 import { RegistryConfig } from './config';
 import { registryMigrations } from './migrations';
+import { MlflowRegistryController } from './mlflow/mlflow-registry.controller';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
 import { REGISTRY_CONFIG } from './tokens';
 import { CreateModelUseCase } from './models/create-model.use-case';
@@ -40,7 +41,7 @@ export class RegistryModule {
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
-      controllers: [ModelsController, VersionsController, ArtifactsController, ...GOVERNANCE_CONTROLLERS],
+      controllers: [ModelsController, VersionsController, ArtifactsController, ...GOVERNANCE_CONTROLLERS, MlflowRegistryController],
       providers: [
         ModelsRepository,
         CreateModelUseCase,
