@@ -1,12 +1,16 @@
 import { Controller, Delete, Get, Patch, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MLFLOW_PREFIXES, MlflowExceptionFilter } from '@shipyard/service-kit';
 import { RequirePermission } from '../auth/access-policy';
 import { ProxyService } from '../proxy/proxy.service';
+import { MLFLOW_ERROR } from './mlflow-error.schema';
 
 /** MLflow's model-registry REST API (registered models, model versions, aliases), served by the registry service. */
 @ApiTags('mlflow model registry')
+@ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE, MALFORMED_REQUEST or RESOURCE_ALREADY_EXISTS' })
+@ApiResponse({ status: 404, schema: MLFLOW_ERROR, description: 'RESOURCE_DOES_NOT_EXIST' })
+@ApiResponse({ status: 503, schema: MLFLOW_ERROR, description: 'TEMPORARILY_UNAVAILABLE: the owning service is unavailable' })
 @UseFilters(MlflowExceptionFilter)
 @Controller(MLFLOW_PREFIXES)
 export class MlflowRegistryRoutes {

@@ -1,15 +1,19 @@
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MLFLOW_PREFIXES, MlflowExceptionFilter } from '@shipyard/service-kit';
 import { RequirePermission } from '../auth/access-policy';
 import { ProxyService } from '../proxy/proxy.service';
+import { MLFLOW_ERROR } from './mlflow-error.schema';
 
 /**
  * MLflow's tracking REST API (experiments, runs, metrics) under /api/2.0/mlflow and /ajax-api/2.0/mlflow,
  * served by the experiments service on the same paths. Errors, including 401/403 here, use MLflow's shape.
  */
 @ApiTags('mlflow tracking')
+@ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE, MALFORMED_REQUEST or RESOURCE_ALREADY_EXISTS' })
+@ApiResponse({ status: 404, schema: MLFLOW_ERROR, description: 'RESOURCE_DOES_NOT_EXIST' })
+@ApiResponse({ status: 503, schema: MLFLOW_ERROR, description: 'TEMPORARILY_UNAVAILABLE: the owning service is unavailable' })
 @UseFilters(MlflowExceptionFilter)
 @Controller(MLFLOW_PREFIXES)
 export class MlflowTrackingRoutes {
