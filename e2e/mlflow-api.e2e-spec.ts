@@ -56,7 +56,7 @@ describe('MLflow-compatible REST API through the gateway', () => {
       experiment: {
         experiment_id: experimentId,
         name,
-        artifact_location: `s3://shipyard-artifacts/experiments/${experimentId}`,
+        artifact_location: `mlflow-artifacts:/experiments/${experimentId}`,
         lifecycle_stage: 'active',
         creation_time: expect.any(Number),
         last_update_time: expect.any(Number),
@@ -76,7 +76,7 @@ describe('MLflow-compatible REST API through the gateway', () => {
         user_id: 'alice',
         status: 'RUNNING',
         start_time: t0,
-        artifact_uri: `s3://shipyard-artifacts/experiments/${experimentId}/${runA.info.run_id}/artifacts`,
+        artifact_uri: `mlflow-artifacts:/experiments/${experimentId}/${runA.info.run_id}/artifacts`,
         lifecycle_stage: 'active',
       },
       data: { tags: [{ key: 'mlflow.runName', value: 'tree-a' }, { key: 'mlflow.user', value: 'alice' }] },
@@ -165,6 +165,41 @@ describe('MLflow-compatible REST API through the gateway', () => {
     // the UI's prefix reaches the same handlers
     const ajax = await request<{ run: MlflowRun }>(mlflow, 'GET', `/ajax-api/2.0/mlflow/runs/get?run_id=${runA.info.run_id}`);
     expect(ajax).toMatchObject({ status: 200, body: got });
+  });
+
+  it('stores, lists and serves run artifacts through the mlflow-artifacts proxy onto S3', async () => {
+    const experimentId = (await call<{ experiment_id: string }>('POST', 'experiments/create', { name: unique('artifacts') })).experiment_id;
+    const run = (await call<{ run: MlflowRun }>('POST', 'runs/create', { experiment_id: experimentId })).run;
+    const artifactUri = String(run.info.artifact_uri);
+    expect(artifactUri).toBe(`mlflow-artifacts:/experiments/${experimentId}/${run.info.run_id}/artifacts`);
+    // What the MLflow client does with a mlflow-artifacts:/ URI: <tracking uri>/api/2.0/mlflow-artifacts/artifacts/<path>.
+    const base = `${stack.url('api-gateway')}/api/2.0/mlflow-artifacts/artifacts/${artifactUri.slice('mlflow-artifacts:/'.length)}`;
+    const auth = { authorization: `Bearer ${typeof mlflow === 'string' ? '' : mlflow.token}` };
+    const weights = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256));
+    const put = async (path: string, body: Buffer | string, type: string) => fetch(`${base}/${path}`, { method: 'PUT', headers: { ...auth, 'content-type': type }, body });
+    expect((await put('model/model.bin', weights, 'application/octet-stream')).status).toBe(200);
+    // A JSON file is uploaded as a file, not parsed: MLflow sends each file with its guessed content type.
+    expect((await put('model/MLmodel.json', '{"flavors": {}}', 'application/json')).status).toBe(200);
+    expect((await put('metrics.txt', 'rmse 0.5\n', 'text/plain')).status).toBe(200);
+
+    const root = artifactUri.slice('mlflow-artifacts:/'.length);
+    const list = (path: string) => request(mlflow, 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`);
+    expect(await list(root)).toMatchObject({ status: 200, body: { files: [{ path: 'metrics.txt', is_dir: false, file_size: 9 }, { path: 'model', is_dir: true }] } });
+    expect((await list(`${root}/model`)).body).toEqual({ files: [{ path: 'MLmodel.json', is_dir: false, file_size: 15 }, { path: 'model.bin', is_dir: false, file_size: weights.length }] });
+    expect((await list(`${root}/nothing-here`)).body).toEqual({});
+
+    const got = await fetch(`${base}/model/model.bin`, { headers: auth });
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(weights)).toBe(true);
+    expect(await (await fetch(`${base}/model/MLmodel.json`, { headers: auth })).text()).toBe('{"flavors": {}}');
+
+    const missing = await request(mlflow, 'GET', `/api/2.0/mlflow-artifacts/artifacts/${root}/absent.txt`);
+    expect({ status: missing.status, body: missing.body }).toEqual({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.any(String) } });
+    // Only run artifacts: the registry's objects in the same bucket are out of reach.
+    const outside = await request(mlflow, 'GET', '/api/2.0/mlflow-artifacts/artifacts/models/anything');
+    expect({ status: outside.status, body: outside.body }).toEqual({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.any(String) } });
+    const anonymous = await fetch(`${base}/model/model.bin`);
+    expect(anonymous.status).toBe(401);
   });
 
   it('answers errors in MLflow\'s format and statuses', async () => {

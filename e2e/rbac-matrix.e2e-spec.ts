@@ -134,6 +134,12 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'GET /api/v1/audit/export': 'audit:read',
   ...mlflowMatrix('/api/2.0/mlflow'),
   ...mlflowMatrix('/ajax-api/2.0/mlflow'),
+  'GET /api/2.0/mlflow-artifacts/artifacts': 'experiments:read',
+  'GET /api/2.0/mlflow-artifacts/artifacts/*': 'experiments:read',
+  'PUT /api/2.0/mlflow-artifacts/artifacts/*': 'experiments:write',
+  'GET /ajax-api/2.0/mlflow-artifacts/artifacts': 'experiments:read',
+  'GET /ajax-api/2.0/mlflow-artifacts/artifacts/*': 'experiments:read',
+  'PUT /ajax-api/2.0/mlflow-artifacts/artifacts/*': 'experiments:write',
 };
 
 function declared(r: RouteEntry): string {

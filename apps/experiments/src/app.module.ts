@@ -16,8 +16,10 @@ import { MetricHistoryQuery } from './metrics/metric-history.query';
 import { RunDataController } from './metrics/run-data.controller';
 import { RunDataRepository } from './metrics/run-data.repository';
 import { experimentsMigrations } from './migrations';
+import { MlflowArtifactsController } from './mlflow/mlflow-artifacts.controller';
 import { MlflowExperimentsController } from './mlflow/mlflow-experiments.controller';
 import { MlflowRunsController } from './mlflow/mlflow-runs.controller';
+import { RunArtifacts } from './mlflow/run-artifacts';
 import { RunSummaryResponder } from './rpc/run-summary.responder';
 import { CreateRunUseCase } from './runs/create-run.use-case';
 import { RunQueries } from './runs/run.queries';
@@ -49,13 +51,14 @@ export class ExperimentsModule {
         }),
       ],
       // SearchController before RunsController: "search" must not be taken for a run id by any router.
-      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, MlflowExperimentsController, MlflowRunsController],
+      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, MlflowExperimentsController, MlflowRunsController, MlflowArtifactsController],
       providers: [
         { provide: EXPERIMENTS_CONFIG, useValue: config },
         ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository,
         ...USE_CASES,
         RpcServer,
         RunSummaryResponder,
+        RunArtifacts,
       ],
       exports: USE_CASES,
     };

@@ -7,6 +7,7 @@ import { CreateExperimentUseCase } from '../experiments/create-experiment.use-ca
 import { ExperimentQueries } from '../experiments/experiment.queries';
 import { ExperimentLifecycleUseCase, UpdateExperimentUseCase } from '../experiments/update-experiment.use-case';
 import { pageToken, toMlflowExperiment } from './mlflow.mapper';
+import { RunArtifacts } from './run-artifacts';
 
 const VIEW_TYPES: Readonly<Record<string, ViewType>> = { ACTIVE_ONLY: 'active', DELETED_ONLY: 'deleted', ALL: 'all' };
 
@@ -38,7 +39,10 @@ export class MlflowExperimentsController {
     private readonly update: UpdateExperimentUseCase,
     private readonly lifecycle: ExperimentLifecycleUseCase,
     private readonly queries: ExperimentQueries,
+    private readonly artifacts: RunArtifacts,
   ) {}
+
+  private readonly uri = (u: string) => this.artifacts.mlflowUri(u);
 
   @Post('experiments/create')
   @HttpCode(200)
@@ -50,7 +54,7 @@ export class MlflowExperimentsController {
 
   @Get('experiments/get')
   async get(@Args() a: MlflowArgs) {
-    return { experiment: toMlflowExperiment(await this.queries.get(reqString(a, 'experiment_id'))) };
+    return { experiment: toMlflowExperiment(await this.queries.get(reqString(a, 'experiment_id')), this.uri) };
   }
 
   @Get('experiments/get-by-name')
@@ -59,7 +63,7 @@ export class MlflowExperimentsController {
     const e = await this.queries.get(name);
     // get() also resolves ids; by-name must only match names.
     if (e.name !== name) throw new ExperimentNotFound(name);
-    return { experiment: toMlflowExperiment(e) };
+    return { experiment: toMlflowExperiment(e, this.uri) };
   }
 
   @Post('experiments/search')
@@ -110,6 +114,6 @@ export class MlflowExperimentsController {
     // MLflow allows up to 50,000 per page; a server may return fewer and a next_page_token, which clients follow.
     const page = await this.queries.list({ namePrefix: exact ?? prefix, view: viewType(a, 'view_type'), limit: Math.min(maxResults(a, 'max_results', MAX_PAGE_SIZE, 50_000), MAX_PAGE_SIZE), cursor: optString(a, 'page_token') });
     const items = exact !== undefined ? page.items.filter((e) => e.name === exact) : page.items;
-    return { ...(items.length ? { experiments: items.map(toMlflowExperiment) } : {}), ...pageToken(page.nextCursor) };
+    return { ...(items.length ? { experiments: items.map((e) => toMlflowExperiment(e, this.uri)) } : {}), ...pageToken(page.nextCursor) };
   }
 }

@@ -11,6 +11,7 @@ import { RunQueries } from '../runs/run.queries';
 import { RunLifecycleUseCase, UpdateRunUseCase } from '../runs/update-run.use-case';
 import { SearchRunsQuery } from '../search/search-runs.query';
 import { viewType } from './mlflow-experiments.controller';
+import { RunArtifacts } from './run-artifacts';
 import { DATASET_CONTEXT_TAG, pageToken, RUN_NAME_TAG, toMlflowRun, toMlflowRunInfo } from './mlflow.mapper';
 
 const USER_TAG = 'mlflow.user';
@@ -57,7 +58,10 @@ export class MlflowRunsController {
     private readonly history: MetricHistoryQuery,
     private readonly logInputs: LogInputsUseCase,
     private readonly searchRuns: SearchRunsQuery,
+    private readonly artifacts: RunArtifacts,
   ) {}
+
+  private readonly uri = (u: string) => this.artifacts.mlflowUri(u);
 
   @Post('runs/create')
   @HttpCode(200)
@@ -77,12 +81,12 @@ export class MlflowRunsController {
       },
       ctx,
     );
-    return { run: toMlflowRun(run) };
+    return { run: toMlflowRun(run, this.uri) };
   }
 
   @Get('runs/get')
   async get(@Args() a: MlflowArgs) {
-    return { run: toMlflowRun(await this.runs.get(reqStringOf(a, 'run_id', 'run_uuid'))) };
+    return { run: toMlflowRun(await this.runs.get(reqStringOf(a, 'run_id', 'run_uuid')), this.uri) };
   }
 
   @Post('runs/update')
@@ -94,7 +98,7 @@ export class MlflowRunsController {
     const run = await this.updateRun.execute(runId, { name, status: runStatus(a), endTime: endTime !== undefined ? new Date(endTime) : undefined }, ctx);
     // A rename moves the mlflow.runName tag with it, as MLflow's server does.
     if (name !== undefined && run.tags[RUN_NAME_TAG] !== undefined && run.tags[RUN_NAME_TAG] !== name) await this.logBatch.execute(runId, { tags: [{ key: RUN_NAME_TAG, value: name }] }, ctx);
-    return { run_info: toMlflowRunInfo(run) };
+    return { run_info: toMlflowRunInfo(run, this.uri) };
   }
 
   @Post('runs/delete')
@@ -124,7 +128,7 @@ export class MlflowRunsController {
       limit: maxResults(a, 'max_results', 1000, SEARCH_PAGE_MAX),
       pageToken: optString(a, 'page_token'),
     });
-    return { ...(page.items.length ? { runs: page.items.map(toMlflowRun) } : {}), ...pageToken(page.nextCursor) };
+    return { ...(page.items.length ? { runs: page.items.map((r) => toMlflowRun(r, this.uri)) } : {}), ...pageToken(page.nextCursor) };
   }
 
   @Post('runs/log-metric')

@@ -56,11 +56,15 @@ function nonEmpty<K extends string, T>(key: K, list: T[]): Partial<Record<K, T[]
   return list.length ? ({ [key]: list } as Partial<Record<K, T[]>>) : {};
 }
 
-export function toMlflowExperiment(e: ExperimentResponse): MlflowExperiment {
+/** How this server names artifact locations to MLflow clients (mlflow-artifacts:/… for its own bucket). */
+export type ArtifactUriMapper = (uri: string) => string;
+const asIs: ArtifactUriMapper = (uri) => uri;
+
+export function toMlflowExperiment(e: ExperimentResponse, uri: ArtifactUriMapper = asIs): MlflowExperiment {
   return {
     experiment_id: e.id,
     name: e.name,
-    artifact_location: e.artifactLocation,
+    artifact_location: uri(e.artifactLocation),
     lifecycle_stage: e.lifecycleStage,
     last_update_time: Date.parse(e.updatedAt),
     creation_time: Date.parse(e.createdAt),
@@ -68,7 +72,7 @@ export function toMlflowExperiment(e: ExperimentResponse): MlflowExperiment {
   };
 }
 
-export function toMlflowRunInfo(r: RunResponse): MlflowRunInfo {
+export function toMlflowRunInfo(r: RunResponse, uri: ArtifactUriMapper = asIs): MlflowRunInfo {
   return {
     run_id: r.id,
     run_uuid: r.id,
@@ -78,7 +82,7 @@ export function toMlflowRunInfo(r: RunResponse): MlflowRunInfo {
     status: r.status,
     start_time: Date.parse(r.startTime),
     ...(r.endTime !== null ? { end_time: Date.parse(r.endTime) } : {}),
-    artifact_uri: r.artifactUri,
+    artifact_uri: uri(r.artifactUri),
     lifecycle_stage: r.lifecycleStage,
   };
 }
@@ -96,11 +100,11 @@ function toDatasetInput(i: RunInputResponse): { tags: MlflowKeyValue[]; dataset:
   };
 }
 
-export function toMlflowRun(r: RunResponse): MlflowRun {
+export function toMlflowRun(r: RunResponse, uri: ArtifactUriMapper = asIs): MlflowRun {
   const tags = { ...r.tags };
   if (r.name !== null && tags[RUN_NAME_TAG] === undefined) tags[RUN_NAME_TAG] = r.name;
   return {
-    info: toMlflowRunInfo(r),
+    info: toMlflowRunInfo(r, uri),
     data: {
       ...nonEmpty('metrics', r.metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step }))),
       ...nonEmpty('params', keyValues(r.params)),
