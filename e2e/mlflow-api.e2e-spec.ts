@@ -161,6 +161,11 @@ describe('MLflow-compatible REST API through the gateway', () => {
     expect(byAlias).toEqual({ model_version: { ...version.model_version, aliases: ['champion'] } });
     expect(await call('GET', `registered-models/get?name=${modelName}`)).toEqual({ registered_model: { ...registered.registered_model, aliases: [{ alias: 'champion', version: '1' }] } });
     expect(await call('GET', `model-versions/get?name=${modelName}&version=1`)).toEqual(byAlias);
+    const models = await call<{ registered_models: Array<Record<string, unknown>> }>('GET', `registered-models/search?filter=${encodeURIComponent(`name LIKE '${modelName}%'`)}`);
+    expect(models.registered_models).toEqual([{ ...registered.registered_model, aliases: [{ alias: 'champion', version: '1' }] }]);
+    const experiments = await call<{ experiments: Array<Record<string, unknown>> }>('POST', 'experiments/search', { filter: `name = '${name}'`, max_results: 10 });
+    expect(experiments.experiments).toEqual([{ ...byName.experiment, last_update_time: expect.any(Number) }]);
+    expect(await call('GET', `model-versions/search?filter=${encodeURIComponent(`name = '${modelName}'`)}`)).toEqual({ model_versions: [byAlias.model_version] });
 
     // the UI's prefix reaches the same handlers
     const ajax = await request<{ run: MlflowRun }>(mlflow, 'GET', `/ajax-api/2.0/mlflow/runs/get?run_id=${runA.info.run_id}`);

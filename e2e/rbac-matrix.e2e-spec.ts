@@ -36,6 +36,7 @@ const MLFLOW_ROUTES: Record<string, Permission> = {
   'DELETE registered-models/delete': 'models:write',
   'POST model-versions/create': 'models:write',
   'GET model-versions/get': 'models:read',
+  'GET model-versions/search': 'models:read',
   'PATCH model-versions/update': 'models:write',
   'POST registered-models/alias': 'models:write',
   'DELETE registered-models/alias': 'models:write',

@@ -65,6 +65,13 @@ export class MlflowRegistryRoutes {
     return this.proxy.forward('registry', req, reply);
   }
 
+  @Get('model-versions/search')
+  @RequirePermission('models:read')
+  @ApiOperation({ summary: 'Search the versions of a model (filter name = \'<model>\'), newest first' })
+  searchModelVersions(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
   @Patch('model-versions/update')
   @RequirePermission('models:write')
   @ApiOperation({ summary: 'Update a model version\'s description' })

@@ -13,7 +13,7 @@ import { ModelQueries } from '../models/model.queries';
 import { UpdateModelUseCase } from '../models/update-model.use-case';
 import { CreateVersionUseCase } from '../versions/create-version.use-case';
 import { UpdateVersionUseCase } from '../versions/update-version.use-case';
-import { VersionLookup } from '../versions/version.queries';
+import { VersionLookup, VersionQueries } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 import { fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel } from './mlflow-registry.mapper';
 
@@ -44,6 +44,7 @@ export class MlflowRegistryController {
     private readonly createVersion: CreateVersionUseCase,
     private readonly updateVersion: UpdateVersionUseCase,
     private readonly lookup: VersionLookup,
+    private readonly versionQueries: VersionQueries,
     private readonly versions: VersionsRepository,
     private readonly setAlias: SetAliasUseCase,
     private readonly deleteAlias: DeleteAliasUseCase,
@@ -102,6 +103,16 @@ export class MlflowRegistryController {
   @Get('model-versions/get')
   async getModelVersion(@Args() a: MlflowArgs) {
     return { model_version: await this.modelVersion(reqString(a, 'name'), reqString(a, 'version')) };
+  }
+
+  @Get('model-versions/search')
+  async searchModelVersions(@Args() a: MlflowArgs) {
+    const { exact } = nameFilter(optString(a, 'filter'));
+    if (exact === undefined) throw new MlflowInvalidParameter("model-versions/search needs a filter of the form name = '<model name>'");
+    if (optStrings(a, 'order_by').length) throw new MlflowInvalidParameter('order_by is not supported: versions are listed newest first');
+    const page = await this.versionQueries.list(exact, { limit: Math.min(maxResults(a, 'max_results', 100, 200_000), MAX_PAGE_SIZE), cursor: optString(a, 'page_token') });
+    const versions = await Promise.all(page.items.map((v) => this.modelVersion(v.modelId, v.version)));
+    return { ...(versions.length ? { model_versions: versions } : {}), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
   }
 
   @Patch('model-versions/update')
