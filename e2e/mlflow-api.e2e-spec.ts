@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { TestStack } from '@shipyard/testing';
-import { request, Target } from './http';
+import { TestStack, waitFor } from '@shipyard/testing';
+import { auditEvents, request, Target } from './http';
 
 /**
  * MLflow REST API contract, written from MLflow's REST reference: the calls a real MLflow client makes
@@ -205,6 +205,26 @@ describe('MLflow-compatible REST API through the gateway', () => {
     expect({ status: outside.status, body: outside.body }).toEqual({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.any(String) } });
     const anonymous = await fetch(`${base}/model/model.bin`);
     expect(anonymous.status).toBe(401);
+  });
+
+  it('writes through the same use cases as the native API: the usual events reach audit, attributed to the API key', async () => {
+    const experimentId = (await call<{ experiment_id: string }>('POST', 'experiments/create', { name: unique('audited') })).experiment_id;
+    const run = (await call<{ run: MlflowRun }>('POST', 'runs/create', { experiment_id: experimentId })).run;
+    await call('POST', 'runs/log-batch', { run_id: run.info.run_id, metrics: [{ key: 'loss', value: 1, timestamp: t0, step: 0 }], params: [{ key: 'p', value: '1' }] });
+    const modelName = unique('audited-model');
+    await call('POST', 'registered-models/create', { name: modelName });
+    await call('POST', 'model-versions/create', { name: modelName, source: 's3://elsewhere/model', run_id: run.info.run_id });
+    const admin: Target = { url: stack.url('api-gateway'), token: await stack.adminToken() };
+    const logged = await waitFor('run.data_logged in audit', async () => {
+      const e = await auditEvents(admin, { aggregateId: run.info.run_id, action: 'run.data_logged' });
+      return e.length === 1 ? e : null;
+    });
+    expect(logged[0]).toMatchObject({ actor: { type: 'api_key' }, payload: { id: run.info.run_id, experimentId, metrics: 1, params: 1, tags: 0 } });
+    const created = await waitFor('model_version.created in audit', async () => {
+      const e = await auditEvents(admin, { subject: 'shipyard.registry.model_version.created.v1' });
+      return e.find((x) => x.payload.modelName === modelName) ?? null;
+    });
+    expect(created).toMatchObject({ actor: { type: 'api_key' }, payload: { version: 1, sourceRunId: run.info.run_id }, after: { status: 'READY' } });
   });
 
   it('answers errors in MLflow\'s format and statuses', async () => {
