@@ -5,6 +5,48 @@ import { gatewayRoutes } from '../apps/api-gateway/src/openapi';
 import type { RouteEntry } from '../apps/api-gateway/src/auth/route-policies';
 import { request } from './http';
 
+/** MLflow's endpoints, each served under both prefixes (the client's /api and the UI's /ajax-api). */
+const MLFLOW_ROUTES: Record<string, Permission> = {
+  'POST experiments/create': 'experiments:write',
+  'GET experiments/get': 'experiments:read',
+  'GET experiments/get-by-name': 'experiments:read',
+  'POST experiments/search': 'experiments:read',
+  'GET experiments/search': 'experiments:read',
+  'POST experiments/update': 'experiments:write',
+  'POST experiments/delete': 'experiments:write',
+  'POST experiments/restore': 'experiments:write',
+  'POST experiments/set-experiment-tag': 'experiments:write',
+  'POST runs/create': 'experiments:write',
+  'GET runs/get': 'experiments:read',
+  'POST runs/update': 'experiments:write',
+  'POST runs/delete': 'experiments:write',
+  'POST runs/restore': 'experiments:write',
+  'POST runs/search': 'experiments:read',
+  'POST runs/log-metric': 'experiments:write',
+  'POST runs/log-parameter': 'experiments:write',
+  'POST runs/log-batch': 'experiments:write',
+  'POST runs/set-tag': 'experiments:write',
+  'POST runs/delete-tag': 'experiments:write',
+  'POST runs/log-inputs': 'experiments:write',
+  'GET metrics/get-history': 'experiments:read',
+  'POST registered-models/create': 'models:write',
+  'GET registered-models/get': 'models:read',
+  'GET registered-models/search': 'models:read',
+  'PATCH registered-models/update': 'models:write',
+  'DELETE registered-models/delete': 'models:write',
+  'POST model-versions/create': 'models:write',
+  'GET model-versions/get': 'models:read',
+  'GET model-versions/search': 'models:read',
+  'PATCH model-versions/update': 'models:write',
+  'POST registered-models/alias': 'models:write',
+  'DELETE registered-models/alias': 'models:write',
+  'GET registered-models/alias': 'models:read',
+};
+const mlflowMatrix = (prefix: string) => Object.fromEntries(Object.entries(MLFLOW_ROUTES).map(([route, need]) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return [`${method} ${prefix}/${path}`, need];
+}));
+
 /**
  * The access matrix, route by route. A route the gateway serves that is missing here (or declares a
  * different policy) fails the first test: every new route is a decision someone writes down.
@@ -92,6 +134,14 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'GET /api/v1/audit/events': 'audit:read',
   'GET /api/v1/audit/verify': 'audit:read',
   'GET /api/v1/audit/export': 'audit:read',
+  ...mlflowMatrix('/api/2.0/mlflow'),
+  ...mlflowMatrix('/ajax-api/2.0/mlflow'),
+  'GET /api/2.0/mlflow-artifacts/artifacts': 'experiments:read',
+  'GET /api/2.0/mlflow-artifacts/artifacts/*': 'experiments:read',
+  'PUT /api/2.0/mlflow-artifacts/artifacts/*': 'experiments:write',
+  'GET /ajax-api/2.0/mlflow-artifacts/artifacts': 'experiments:read',
+  'GET /ajax-api/2.0/mlflow-artifacts/artifacts/*': 'experiments:read',
+  'PUT /ajax-api/2.0/mlflow-artifacts/artifacts/*': 'experiments:write',
 };
 
 function declared(r: RouteEntry): string {

@@ -31,6 +31,9 @@ import { ModelArtifactsRoutes, ModelVersionsRoutes } from './routes/model-versio
 import { ModelGovernanceRoutes } from './routes/model-governance.routes';
 import { ExperimentsRoutes } from './routes/experiments.routes';
 import { InferenceRoutes, ServedModelsRoutes } from './routes/inference.routes';
+import { MlflowArtifactsRoutes } from './routes/mlflow-artifacts.routes';
+import { MlflowRegistryRoutes } from './routes/mlflow-registry.routes';
+import { MlflowTrackingRoutes } from './routes/mlflow-tracking.routes';
 import { ModelsRoutes } from './routes/models.routes';
 import { LineageRoutes } from './routes/lineage.routes';
 import { RunsRoutes } from './routes/runs.routes';
@@ -95,7 +98,7 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, LineageRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes],
+      controllers: [HealthController, AuthRoutes, ApiKeysRoutes, AdminRoutes, ModelsRoutes, ModelVersionsRoutes, ModelArtifactsRoutes, ModelGovernanceRoutes, ExperimentsRoutes, RunsRoutes, LineageRoutes, AuditRoutes, InferenceRoutes, ServedModelsRoutes, MlflowTrackingRoutes, MlflowRegistryRoutes, MlflowArtifactsRoutes],
       providers: [
         Upstreams,
         ProxyService,

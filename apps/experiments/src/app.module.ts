@@ -20,6 +20,10 @@ import { MetricHistoryQuery } from './metrics/metric-history.query';
 import { RunDataController } from './metrics/run-data.controller';
 import { RunDataRepository } from './metrics/run-data.repository';
 import { experimentsMigrations } from './migrations';
+import { MlflowArtifactsController } from './mlflow/mlflow-artifacts.controller';
+import { MlflowExperimentsController } from './mlflow/mlflow-experiments.controller';
+import { MlflowRunsController } from './mlflow/mlflow-runs.controller';
+import { RunArtifacts } from './mlflow/run-artifacts';
 import { RunSummaryResponder } from './rpc/run-summary.responder';
 import { CreateRunUseCase } from './runs/create-run.use-case';
 import { RunQueries } from './runs/run.queries';
@@ -51,7 +55,7 @@ export class ExperimentsModule {
         }),
       ],
       // SearchController before RunsController: "search" must not be taken for a run id by any router.
-      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, LineageController],
+      controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, LineageController, MlflowExperimentsController, MlflowRunsController, MlflowArtifactsController],
       providers: [
         { provide: EXPERIMENTS_CONFIG, useValue: config },
         ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository,
@@ -62,6 +66,7 @@ export class ExperimentsModule {
         LineageRepository,
         RegistryVersions,
         LineageGraphQuery,
+        RunArtifacts,
       ],
       exports: USE_CASES,
     };

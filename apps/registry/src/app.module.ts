@@ -12,6 +12,7 @@ import { RegistryConfig } from './config';
 import { LineageRepository } from './lineage/lineage.repository';
 import { LineageResponder } from './lineage/lineage.responder';
 import { registryMigrations } from './migrations';
+import { MlflowRegistryController } from './mlflow/mlflow-registry.controller';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
 import { REGISTRY_CONFIG } from './tokens';
 import { CreateModelUseCase } from './models/create-model.use-case';
@@ -42,7 +43,7 @@ export class RegistryModule {
           ...(logDestination ? { logDestination } : {}),
         }),
       ],
-      controllers: [ModelsController, VersionsController, ArtifactsController, ...GOVERNANCE_CONTROLLERS],
+      controllers: [ModelsController, VersionsController, ArtifactsController, ...GOVERNANCE_CONTROLLERS, MlflowRegistryController],
       providers: [
         ModelsRepository,
         CreateModelUseCase,

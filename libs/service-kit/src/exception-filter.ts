@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { CommonErrorCode, ErrorKind, HTTP_STATUS_BY_KIND } from '@shipyard/contracts';
 import { httpErrors } from '@shipyard/observability';
 import { DomainError } from './domain-error';
+import { isMlflowPath, toMlflowError } from './mlflow-errors';
 import { requestIdOf } from './request-context';
 
 export interface ErrorPayload {
@@ -127,6 +128,12 @@ export class ShipyardExceptionFilter implements ExceptionFilter {
     httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
     const retryAfter = (out.body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
     if (out.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    if (isMlflowPath(req.url)) {
+      // Failures before the MLflow controllers (body parsing, unknown endpoints) still answer in MLflow's shape.
+      const mlflow = toMlflowError(out.status, out.body.error.code, out.body.error.message);
+      void reply.status(mlflow.status).header('content-type', 'application/json; charset=utf-8').send(mlflow.body);
+      return;
+    }
     void reply.status(out.status).header('content-type', 'application/json; charset=utf-8').send(out.body);
   }
 }

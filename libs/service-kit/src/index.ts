@@ -7,3 +7,6 @@ export * from './service-kit.module';
 export * from './bootstrap';
 export * from './redis';
 export * from './rpc';
+export * from './mlflow-exception-filter';
+export * from './mlflow-args';
+export * from './mlflow-errors';

@@ -10,9 +10,13 @@ export interface RouteEntry {
   handler: string;
 }
 
-function joinPath(...parts: Array<string | string[] | undefined>): string {
-  const flat = parts.flatMap((p) => (Array.isArray(p) ? p.slice(0, 1) : p ? [p] : []));
-  return `/${flat.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+function joinPath(...parts: string[]): string {
+  return `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+}
+
+/** A controller or handler may declare several paths (the MLflow routes serve two prefixes): one entry each. */
+function pathsOf(p: string | string[] | undefined): string[] {
+  return Array.isArray(p) ? p : [p ?? ''];
 }
 
 /**
@@ -55,7 +59,8 @@ export class RoutePolicies implements OnModuleInit {
         const path = Reflect.getMetadata(PATH_METADATA, fn) as string | string[] | undefined;
         const method = Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod | undefined;
         if (path === undefined || method === undefined) continue;
-        out.push({ method: RequestMethod[method], path: joinPath(base, path), policy: this.reflector.get<AccessPolicy | undefined>(ACCESS_POLICY, fn as () => unknown), handler: `${wrapper.metatype.name}.${name}` });
+        const policy = this.reflector.get<AccessPolicy | undefined>(ACCESS_POLICY, fn as () => unknown);
+        for (const b of pathsOf(base)) for (const p of pathsOf(path)) out.push({ method: RequestMethod[method], path: joinPath(b, p), policy, handler: `${wrapper.metatype.name}.${name}` });
       }
     }
     return out;

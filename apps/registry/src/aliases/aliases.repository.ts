@@ -26,6 +26,11 @@ export class AliasesRepository {
     return rows[0] ? toRow(rows[0]) : null;
   }
 
+  /** Every alias of a model, by name. */
+  async listOf(em: EntityManager, modelId: string): Promise<AliasRow[]> {
+    return (await em.query<Raw[]>(`SELECT alias, version, updated_by, updated_at FROM registry.model_aliases WHERE model_id = $1 ORDER BY alias`, [modelId])).map(toRow);
+  }
+
   async insert(em: EntityManager, modelId: string, row: AliasRow): Promise<void> {
     await em.query(`INSERT INTO registry.model_aliases (model_id, alias, version, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)`, [modelId, row.alias, row.version, row.updatedBy, row.updatedAt]);
   }

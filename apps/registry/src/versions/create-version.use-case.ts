@@ -19,8 +19,12 @@ export class CreateVersionUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  /** A new version in PENDING_UPLOAD; its number is the model's next, allocated under the model row's lock. */
-  async execute(modelRef: string, cmd: CreateVersionRequest, ctx: RequestContext): Promise<VersionResponse> {
+  /**
+   * A new version in PENDING_UPLOAD; its number is the model's next, allocated under the model row's lock.
+   * With `sourceUri` (MLflow's create-model-version) it is READY at once: the artifact stays where the URI
+   * points and is never uploaded here, so it cannot be served by inference (which needs an uploaded artifact).
+   */
+  async execute(modelRef: string, cmd: CreateVersionRequest, ctx: RequestContext, opts: { sourceUri?: string } = {}): Promise<VersionResponse> {
     return this.tx.run(async (em) => {
       const model = await this.models.findByRef(em, modelRef);
       if (!model) throw new ModelNotFound(modelRef);
@@ -31,7 +35,7 @@ export class CreateVersionUseCase {
         modelId: model.id,
         version: number,
         previousVersion: number > 1 ? number - 1 : null,
-        status: 'PENDING_UPLOAD',
+        status: opts.sourceUri ? 'READY' : 'PENDING_UPLOAD',
         stage: 'None',
         framework: cmd.framework,
         description: cmd.description ?? null,
@@ -42,6 +46,7 @@ export class CreateVersionUseCase {
         artifactSize: null,
         artifactSha256: null,
         artifactContentType: null,
+        sourceUri: opts.sourceUri ?? null,
         failureReason: null,
         createdBy: formatActor(ctx.actor),
         createdByUser: ctx.userId,

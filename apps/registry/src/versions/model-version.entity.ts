@@ -21,6 +21,8 @@ export class ModelVersionEntity {
   @Column('bigint', { name: 'artifact_size', nullable: true, transformer: bigintAsNumber }) artifactSize!: number | null;
   @Column('text', { name: 'artifact_sha256', nullable: true }) artifactSha256!: string | null;
   @Column('text', { name: 'artifact_content_type', nullable: true }) artifactContentType!: string | null;
+  /** MLflow-style versions: the artifact's URI (runs:/…, s3://…); such a version is READY without an upload. */
+  @Column('text', { name: 'source_uri', nullable: true }) sourceUri!: string | null;
   @Column('text', { name: 'failure_reason', nullable: true }) failureReason!: string | null;
   @Column('text', { name: 'created_by' }) createdBy!: string;
   @Column('text', { name: 'created_by_user' }) createdByUser!: string;

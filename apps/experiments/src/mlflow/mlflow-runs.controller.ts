@@ -1,0 +1,199 @@
+import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { DATASET_CONTEXTS, DatasetContext, RUN_STATUSES, RunStatus, SEARCH_PAGE_MAX } from '@shipyard/contracts';
+import { Args, MLFLOW_PREFIXES, asRecord, Ctx, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optInt, optKeyValues, optString, optStrings, reqNumber, reqString, reqStringOf, RequestContext } from '@shipyard/service-kit';
+import { LogInputsUseCase } from '../datasets/log-inputs.use-case';
+import { DeleteRunTagUseCase } from '../metrics/delete-tag.use-case';
+import { LogBatchUseCase } from '../metrics/log-batch.use-case';
+import { MetricHistoryQuery } from '../metrics/metric-history.query';
+import { CreateRunUseCase } from '../runs/create-run.use-case';
+import { RunQueries } from '../runs/run.queries';
+import { RunLifecycleUseCase, UpdateRunUseCase } from '../runs/update-run.use-case';
+import { SearchRunsQuery } from '../search/search-runs.query';
+import { viewType } from './mlflow-experiments.controller';
+import { RunArtifacts } from './run-artifacts';
+import { DATASET_CONTEXT_TAG, pageToken, RUN_NAME_TAG, toMlflowRun, toMlflowRunInfo } from './mlflow.mapper';
+
+const USER_TAG = 'mlflow.user';
+
+function runStatus(a: MlflowArgs): RunStatus | undefined {
+  const s = optString(a, 'status');
+  if (s === undefined) return undefined;
+  if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new MlflowInvalidParameter(`Invalid value "${s}" for parameter 'status' supplied: expected one of ${RUN_STATUSES.join(', ')}`);
+  return s as RunStatus;
+}
+
+function list(a: MlflowArgs, name: string): unknown[] | undefined {
+  const v = a[name];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new MlflowInvalidParameter(`Invalid value for parameter '${name}' supplied: expected a list`);
+  return v as unknown[];
+}
+
+/** MLflow's schema and profile are JSON strings; ours are objects. */
+function jsonObject(v: unknown, field: string): Record<string, unknown> | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  try {
+    const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+    const obj = asRecord(parsed);
+    if (obj) return obj;
+  } catch {
+    // reported below
+  }
+  throw new MlflowInvalidParameter(`Invalid value for '${field}': expected a JSON object`);
+}
+
+/** MLflow's run, param, metric, tag and history endpoints over the experiments use cases. */
+@ApiExcludeController()
+@UseFilters(MlflowExceptionFilter)
+@Controller(MLFLOW_PREFIXES)
+export class MlflowRunsController {
+  constructor(
+    private readonly createRun: CreateRunUseCase,
+    private readonly updateRun: UpdateRunUseCase,
+    private readonly lifecycle: RunLifecycleUseCase,
+    private readonly runs: RunQueries,
+    private readonly logBatch: LogBatchUseCase,
+    private readonly deleteTag: DeleteRunTagUseCase,
+    private readonly history: MetricHistoryQuery,
+    private readonly logInputs: LogInputsUseCase,
+    private readonly searchRuns: SearchRunsQuery,
+    private readonly artifacts: RunArtifacts,
+  ) {}
+
+  private readonly uri = (u: string) => this.artifacts.mlflowUri(u);
+
+  @Post('runs/create')
+  @HttpCode(200)
+  async create(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const tags = Object.fromEntries(optKeyValues(a, 'tags').map((t) => [t.key, t.value]));
+    // MLflow keeps the run name in both run_name and the mlflow.runName tag; either may carry it.
+    const name = optString(a, 'run_name') ?? tags[RUN_NAME_TAG];
+    if (name !== undefined) tags[RUN_NAME_TAG] = name;
+    const startTime = optInt(a, 'start_time');
+    const run = await this.createRun.execute(
+      {
+        experimentId: reqString(a, 'experiment_id'),
+        name,
+        startTime: startTime !== undefined ? new Date(startTime) : undefined,
+        userId: optString(a, 'user_id') ?? tags[USER_TAG] ?? ctx.userId,
+        tags,
+      },
+      ctx,
+    );
+    return { run: toMlflowRun(run, this.uri) };
+  }
+
+  @Get('runs/get')
+  async get(@Args() a: MlflowArgs) {
+    return { run: toMlflowRun(await this.runs.get(reqStringOf(a, 'run_id', 'run_uuid')), this.uri) };
+  }
+
+  @Post('runs/update')
+  @HttpCode(200)
+  async update(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const endTime = optInt(a, 'end_time');
+    const runId = reqStringOf(a, 'run_id', 'run_uuid');
+    const name = optString(a, 'run_name');
+    const run = await this.updateRun.execute(runId, { name, status: runStatus(a), endTime: endTime !== undefined ? new Date(endTime) : undefined }, ctx);
+    // A rename moves the mlflow.runName tag with it, as MLflow's server does.
+    if (name !== undefined && run.tags[RUN_NAME_TAG] !== undefined && run.tags[RUN_NAME_TAG] !== name) await this.logBatch.execute(runId, { tags: [{ key: RUN_NAME_TAG, value: name }] }, ctx);
+    return { run_info: toMlflowRunInfo(run, this.uri) };
+  }
+
+  @Post('runs/delete')
+  @HttpCode(200)
+  async remove(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    await this.lifecycle.execute(reqString(a, 'run_id'), 'deleted', ctx);
+    return {};
+  }
+
+  @Post('runs/restore')
+  @HttpCode(200)
+  async restore(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    await this.lifecycle.execute(reqString(a, 'run_id'), 'active', ctx);
+    return {};
+  }
+
+  @Post('runs/search')
+  @HttpCode(200)
+  async search(@Args() a: MlflowArgs) {
+    const experimentIds = optStrings(a, 'experiment_ids');
+    if (experimentIds.length === 0) throw new MlflowInvalidParameter("Missing value for required parameter 'experiment_ids'.");
+    const page = await this.searchRuns.execute({
+      experimentIds,
+      filter: optString(a, 'filter'),
+      orderBy: optStrings(a, 'order_by'),
+      view: viewType(a, 'run_view_type'),
+      limit: maxResults(a, 'max_results', 1000, SEARCH_PAGE_MAX),
+      pageToken: optString(a, 'page_token'),
+    });
+    return { ...(page.items.length ? { runs: page.items.map((r) => toMlflowRun(r, this.uri)) } : {}), ...pageToken(page.nextCursor) };
+  }
+
+  @Post('runs/log-metric')
+  @HttpCode(200)
+  async logMetric(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const metric = { key: reqString(a, 'key'), value: reqNumber(a, 'value'), timestamp: optInt(a, 'timestamp'), step: optInt(a, 'step') };
+    await this.logBatch.execute(reqStringOf(a, 'run_id', 'run_uuid'), { metrics: [metric] }, ctx);
+    return {};
+  }
+
+  @Post('runs/log-parameter')
+  @HttpCode(200)
+  async logParam(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    await this.logBatch.execute(reqStringOf(a, 'run_id', 'run_uuid'), { params: [{ key: reqString(a, 'key'), value: optString(a, 'value') ?? '' }] }, ctx);
+    return {};
+  }
+
+  @Post('runs/log-batch')
+  @HttpCode(200)
+  async batch(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    // Items go to the use case as sent: it validates every one (and refuses unknown fields) before writing any.
+    const metrics = list(a, 'metrics') as Array<{ key: string; value: number; timestamp?: number; step?: number }> | undefined;
+    const params = list(a, 'params') as Array<{ key: string; value: string }> | undefined;
+    const tags = list(a, 'tags') as Array<{ key: string; value: string }> | undefined;
+    await this.logBatch.execute(reqString(a, 'run_id'), { metrics, params, tags }, ctx);
+    return {};
+  }
+
+  @Post('runs/set-tag')
+  @HttpCode(200)
+  async setTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    await this.logBatch.execute(reqStringOf(a, 'run_id', 'run_uuid'), { tags: [{ key: reqString(a, 'key'), value: optString(a, 'value') ?? '' }] }, ctx);
+    return {};
+  }
+
+  @Post('runs/delete-tag')
+  @HttpCode(200)
+  async removeTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    await this.deleteTag.execute(reqString(a, 'run_id'), reqString(a, 'key'), ctx);
+    return {};
+  }
+
+  @Post('runs/log-inputs')
+  @HttpCode(200)
+  async inputs(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const datasets = (list(a, 'datasets') ?? []).map((item, i) => {
+      const input = asRecord(item);
+      const d = asRecord(input?.dataset);
+      if (!input || !d) throw new MlflowInvalidParameter(`datasets[${i}] must be {dataset: {...}, tags: [...]}`);
+      const tags = optKeyValues(input, 'tags');
+      const context = (tags.find((t) => t.key === DATASET_CONTEXT_TAG)?.value ?? 'training') as DatasetContext;
+      if (!DATASET_CONTEXTS.includes(context)) throw new MlflowInvalidParameter(`datasets[${i}]: ${DATASET_CONTEXT_TAG} must be one of ${DATASET_CONTEXTS.join(', ')}`);
+      const source = optString(d, 'source');
+      const schema = jsonObject(d.schema, `datasets[${i}].dataset.schema`);
+      const profile = jsonObject(d.profile, `datasets[${i}].dataset.profile`);
+      return { name: reqString(d, 'name'), digest: reqString(d, 'digest'), context, ...(source !== undefined ? { sourceUri: source } : {}), ...(schema ? { schema } : {}), ...(profile ? { profile } : {}) };
+    });
+    await this.logInputs.execute(reqString(a, 'run_id'), { datasets }, ctx);
+    return {};
+  }
+
+  @Get('metrics/get-history')
+  async metricHistory(@Args() a: MlflowArgs) {
+    const key = reqString(a, 'metric_key');
+    const page = await this.history.execute(reqStringOf(a, 'run_id', 'run_uuid'), { key, limit: maxResults(a, 'max_results', 25_000, 25_000), cursor: optString(a, 'page_token') });
+    return { ...(page.items.length ? { metrics: page.items.map((p) => ({ key, value: p.value, timestamp: p.timestamp, step: p.step })) } : {}), ...pageToken(page.nextCursor) };
+  }
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { ErrorKind } from '@shipyard/contracts';
+import { DomainError, MlflowInvalidParameter } from '@shipyard/service-kit';
+import { ArtifactStore, isStorageError, S3ArtifactStore, StorageErrorCode } from '@shipyard/storage';
+import type { ExperimentsConfig } from '../config';
+import { EXPERIMENTS_CONFIG } from '../tokens';
+
+/** Objects the proxy may touch: run artifacts only, never the registry's model artifacts in the same bucket. */
+const ROOT = 'experiments/';
+
+export class ArtifactNotFound extends DomainError {
+  constructor(path: string) {
+    super('ARTIFACT_NOT_FOUND', ErrorKind.NotFound, `artifact "${path}" does not exist`);
+  }
+}
+
+/** Checks a client's artifact path (relative to the artifact root) and returns it as an object key. */
+export function artifactKey(path: string, allowRoot = false): string {
+  const clean = path.replace(/^\/+/, '').replace(/\/+$/, '');
+  const segments = clean.split('/');
+  if (clean.includes('\\') || clean.includes('\0') || segments.some((s) => s === '..' || s === '.' || (s === '' && clean !== ''))) {
+    throw new MlflowInvalidParameter(`Invalid path "${path}": it must be relative, without "." or ".." segments`);
+  }
+  if (allowRoot && clean === '') return '';
+  if (!`${clean}/`.startsWith(ROOT)) throw new MlflowInvalidParameter(`Invalid path "${path}": run artifacts live under ${ROOT}`);
+  return clean;
+}
+
+export interface ArtifactEntry {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+/** Run artifacts in S3 as MLflow's artifacts proxy serves them (mlflow-artifacts:/<path> is s3://<bucket>/<path>). */
+@Injectable()
+export class RunArtifacts {
+  private readonly store: ArtifactStore;
+  private bucket: Promise<void> | null = null;
+
+  constructor(@Inject(EXPERIMENTS_CONFIG) private readonly config: ExperimentsConfig) {
+    this.store = new S3ArtifactStore({
+      endpoint: config.SHIPYARD_S3_ENDPOINT,
+      bucket: config.SHIPYARD_S3_BUCKET,
+      accessKey: config.SHIPYARD_S3_ACCESS_KEY,
+      secretKey: config.SHIPYARD_S3_SECRET_KEY,
+      region: config.SHIPYARD_S3_REGION,
+      partSize: config.SHIPYARD_S3_PART_SIZE_MB * 1024 * 1024,
+    });
+  }
+
+  async upload(path: string, body: Readable, size: number | undefined, contentType: string | undefined): Promise<void> {
+    const key = artifactKey(path);
+    await this.ensureBucket();
+    await this.store.put(key, body, { ...(size !== undefined ? { size } : {}), ...(contentType ? { contentType } : {}) });
+  }
+
+  async download(path: string): Promise<{ body: Readable; size: number }> {
+    const key = artifactKey(path);
+    const stat = await this.store.stat(key);
+    if (!stat) throw new ArtifactNotFound(path);
+    try {
+      return { body: await this.store.get(key), size: stat.size };
+    } catch (e) {
+      if (isStorageError(e, StorageErrorCode.NotFound)) throw new ArtifactNotFound(path);
+      throw e;
+    }
+  }
+
+  /** Direct children of `path`, by base name (MLflow's list-artifacts of the proxy), directories first met. */
+  async list(path: string): Promise<ArtifactEntry[]> {
+    const key = artifactKey(path, true);
+    const prefix = key === '' ? ROOT : `${key}/`;
+    const out = new Map<string, ArtifactEntry>();
+    try {
+      for await (const o of this.store.list(prefix)) {
+        const rest = o.key.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        const name = slash < 0 ? rest : rest.slice(0, slash);
+        if (!name || out.has(name)) continue;
+        out.set(name, slash < 0 ? { path: name, is_dir: false, file_size: o.size } : { path: name, is_dir: true });
+      }
+    } catch (e) {
+      if (isStorageError(e, StorageErrorCode.BucketNotFound)) return [];
+      throw e;
+    }
+    return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** mlflow-artifacts:/<path> for locations in this service's bucket, so MLflow clients go through the proxy. */
+  mlflowUri(uri: string): string {
+    const own = `s3://${this.config.SHIPYARD_S3_BUCKET}/`;
+    return uri.startsWith(own) ? `mlflow-artifacts:/${uri.slice(own.length)}` : uri;
+  }
+
+  private ensureBucket(): Promise<void> {
+    // The registry creates the shared bucket too; whoever is first wins, a failure is retried next time.
+    this.bucket ??= this.store.ensureBucket().catch((e: unknown) => {
+      this.bucket = null;
+      throw e;
+    });
+    return this.bucket;
+  }
+}

@@ -1,0 +1,50 @@
+import type { ModelEntity } from '../models/model.entity';
+import type { VersionView } from '../versions/model-version.entity';
+
+type KeyValue = { key: string; value: string };
+
+/** Registry tags are strings; MLflow's are key/value pairs, carried as "key:value" (a tag without ':' has an empty value). */
+export function toMlflowTags(tags: string[]): KeyValue[] {
+  return tags.map((t) => {
+    const i = t.indexOf(':');
+    return i < 0 ? { key: t, value: '' } : { key: t.slice(0, i), value: t.slice(i + 1) };
+  });
+}
+
+export function fromMlflowTags(tags: KeyValue[]): string[] {
+  return tags.map((t) => (t.value === '' ? t.key : `${t.key}:${t.value}`));
+}
+
+/** Proto2 JSON: unset and empty repeated fields are left out; versions are strings, timestamps int64 numbers. */
+export function toMlflowRegisteredModel(m: ModelEntity, aliases: Array<{ alias: string; version: number }>) {
+  const tags = toMlflowTags(m.tags);
+  return {
+    name: m.name,
+    creation_timestamp: m.createdAt.getTime(),
+    last_updated_timestamp: m.updatedAt.getTime(),
+    ...(m.description !== null ? { description: m.description } : {}),
+    ...(tags.length ? { tags } : {}),
+    ...(aliases.length ? { aliases: aliases.map((a) => ({ alias: a.alias, version: String(a.version) })) } : {}),
+  };
+}
+
+const STATUS: Readonly<Record<string, string>> = { READY: 'READY', PENDING_UPLOAD: 'PENDING_REGISTRATION', FAILED: 'FAILED_REGISTRATION' };
+
+export function toMlflowModelVersion({ version: v, modelName, aliases }: VersionView) {
+  const tags = toMlflowTags(v.tags);
+  return {
+    name: modelName,
+    version: String(v.version),
+    creation_timestamp: v.createdAt.getTime(),
+    last_updated_timestamp: v.updatedAt.getTime(),
+    user_id: v.createdByUser,
+    current_stage: v.stage,
+    ...(v.description !== null ? { description: v.description } : {}),
+    ...(v.sourceUri !== null ? { source: v.sourceUri } : {}),
+    ...(v.sourceRunId !== null ? { run_id: v.sourceRunId } : {}),
+    status: STATUS[v.status] ?? v.status,
+    ...(v.failureReason !== null ? { status_message: v.failureReason } : {}),
+    ...(tags.length ? { tags } : {}),
+    ...(aliases.length ? { aliases } : {}),
+  };
+}
