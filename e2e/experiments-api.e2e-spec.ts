@@ -327,7 +327,7 @@ describe('experiments API through the gateway (services as processes)', () => {
     expect(new Set(linked.body.inputs.map((i) => i.datasetId)).size).toBe(1);
     expect((await request(as(scientist.token), 'POST', `/api/v1/runs/${run.id}/inputs`, { body })).status).toBe(200);
     expect((await search({ experimentIds: [exp.id], filter: `datasets.digest = '${digest}' AND datasets.context = 'training'` })).body.items.map((r) => r.id)).toEqual([run.id]);
-    expect((await request<ErrorBody>(gw, 'POST', `/api/v1/runs/${run.id}/inputs`, { body: { datasets: [{ name: 'x', digest: 'abc', context: 'training' }] } })).status).toBe(400);
+    expect((await request<ErrorBody>(gw, 'POST', `/api/v1/runs/${run.id}/inputs`, { body: { datasets: [{ name: 'x', digest: 'not a digest!', context: 'training' }] } })).status).toBe(400);
     const events = await waitFor('one inputs event', async () => {
       const e = await auditEvents(gw, { aggregateId: run.id, action: 'run.inputs_logged' });
       return e.length === 1 ? e : null;

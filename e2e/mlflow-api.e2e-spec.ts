@@ -101,6 +101,8 @@ describe('MLflow-compatible REST API through the gateway', () => {
     expect(await call('POST', 'runs/set-tag', { run_id: runA.info.run_id, key: 'candidate', value: 'yes' })).toEqual({});
     expect(await call('POST', 'runs/set-tag', { run_id: runA.info.run_id, key: 'scratch', value: 'x' })).toEqual({});
     expect(await call('POST', 'runs/delete-tag', { run_id: runA.info.run_id, key: 'scratch' })).toEqual({});
+    // mlflow.log_input: the client's own short digest (not a sha256) is accepted
+    expect(await call('POST', 'runs/log-inputs', { run_id: runA.info.run_id, datasets: [{ dataset: { name: 'churn-train', digest: '8d0e5f3a', source_type: 'local', source: '{"uri": "/data/train.csv"}' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] }] })).toEqual({});
 
     // search with a filter (MLflow syntax: lower-case "and") and order_by, one run per page
     const query = { experiment_ids: [experimentId], filter: "metrics.rmse < 0.6 and params.model = 'tree'", order_by: ['metrics.rmse ASC'], max_results: 1 };

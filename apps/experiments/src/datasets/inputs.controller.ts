@@ -11,7 +11,7 @@ export class InputsController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Link datasets (name + sha256 digest, with schema, row count and profile) to a run as training/validation/test inputs' })
+  @ApiOperation({ summary: 'Link datasets (name + digest, with schema, row count and profile) to a run as training/validation/test inputs' })
   @ApiOkResponse({ type: RunResponse })
   @ApiResponse({ status: 400, type: ErrorResponse })
   @ApiResponse({ status: 404, type: ErrorResponse })

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DATASET_CONTEXTS, DatasetContext, RUN_INPUTS_LOGGED, RunResponse, SHA256_PATTERN } from '@shipyard/contracts';
+import { DATASET_CONTEXTS, DatasetContext, RUN_INPUTS_LOGGED, RunResponse, DATASET_DIGEST_PATTERN } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { Caller } from '../common/caller';
@@ -22,11 +22,11 @@ export class LogInputsUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Records datasets (by name + sha256 digest) as inputs of a run; linking the same one twice is a no-op without an event. */
+  /** Records datasets (by name + digest) as inputs of a run; linking the same one twice is a no-op without an event. */
   async execute(runId: string, cmd: LogInputsCommand, caller: Caller): Promise<RunResponse> {
     const problems: Problems = [];
     cmd.datasets.forEach((d, i) => {
-      if (!SHA256_PATTERN.test(d.digest)) problems.push({ field: `datasets[${i}].digest`, problems: ['digest must be a sha256 in lower-case hex'] });
+      if (!DATASET_DIGEST_PATTERN.test(d.digest)) problems.push({ field: `datasets[${i}].digest`, problems: ['digest must be 1–128 characters of hash text (sha256 hex recommended)'] });
       if (!(DATASET_CONTEXTS as readonly string[]).includes(d.context)) problems.push({ field: `datasets[${i}].context`, problems: [`context must be one of ${DATASET_CONTEXTS.join(', ')}`] });
     });
     if (problems.length) throw new CommandInvalid(problems);

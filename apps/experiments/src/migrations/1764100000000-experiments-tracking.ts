@@ -88,7 +88,7 @@ export class ExperimentsTracking1764100000000 implements MigrationInterface {
     await q.query(`CREATE TABLE experiments.datasets (
       id uuid PRIMARY KEY,
       name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 250),
-      digest text NOT NULL CHECK (digest ~ '^[0-9a-f]{64}$'),
+      digest text NOT NULL CHECK (digest ~ '^[0-9A-Za-z._:+/=-]{1,128}$'),
       source_uri text,
       schema jsonb,
       row_count bigint CHECK (row_count >= 0),

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { DATASET_CONTEXTS, DatasetContext, SHA256_PATTERN, VIEW_TYPES, ViewType } from './limits';
+import { DATASET_CONTEXTS, DATASET_DIGEST_PATTERN, DatasetContext, VIEW_TYPES, ViewType } from './limits';
 
 export const SEARCH_PAGE_MAX = 1000;
 export const SEARCH_FILTER_MAX = 4000;
@@ -80,8 +80,8 @@ export class DatasetInput {
   @IsString() @Length(1, 250)
   name!: string;
 
-  @ApiProperty({ description: 'sha256 of the content, lower-case hex', example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
-  @IsString() @Matches(SHA256_PATTERN, { message: 'digest must be a sha256 in lower-case hex (64 characters)' })
+  @ApiProperty({ description: 'Digest of the content: sha256 hex recommended; any hash text up to 128 characters (letters, digits, . _ : + / = -)', example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
+  @IsString() @Matches(DATASET_DIGEST_PATTERN, { message: 'digest must be 1–128 characters of hash text (sha256 hex recommended)' })
   digest!: string;
 
   @ApiPropertyOptional({ maxLength: 1000, example: 's3://data/churn/2026-q3.parquet' })
