@@ -164,6 +164,30 @@ describe('inference through the gateway: registry versions deployed, served, swa
     expect((await request({ url: gateway, token: `${predictKey}x` }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(401);
   });
 
+  it('rate-limits inference per principal like every other route: 429 in the gateway shape with Retry-After', async () => {
+    const gw2 = await stack.startReplica('api-gateway', { SHIPYARD_RATE_LIMIT: '3', SHIPYARD_RATE_LIMIT_WINDOW_S: '60' });
+    try {
+      const fresh = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'limited', scopes: ['predict'] } });
+      const body = { inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] };
+      const statuses: number[] = [];
+      let limited: Awaited<ReturnType<typeof request<{ error: { code: string; requestId: string; details: { limit: number } } }>>> | null = null;
+      for (let i = 0; i < 5; i++) {
+        const res = await request<{ error: { code: string; requestId: string; details: { limit: number } } }>({ url: gw2.baseUrl, token: fresh.body.key }, 'POST', '/v2/models/logistic/infer', { body, headers: { 'x-request-id': `limit-${i}` } });
+        statuses.push(res.status);
+        if (res.status === 200) expect(res.headers.get('x-ratelimit-limit-api')).toBe('3');
+        if (res.status === 429) limited ??= res;
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(limited?.body.error).toMatchObject({ code: 'RATE_LIMITED', requestId: 'limit-3', details: { limit: 3 } });
+      expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // Another principal is counted on its own (a fresh one: the counters live in Redis, shared by every gateway replica).
+      const other = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'limited-2', scopes: ['predict'] } });
+      expect((await request({ url: gw2.baseUrl, token: other.body.key }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(200);
+    } finally {
+      await gw2.kill('SIGTERM');
+    }
+  });
+
   it("keeps OIP's {\"error\": …} shape for client mistakes through the gateway", async () => {
     const one = logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1);
     const cases: Array<[string, string, unknown, number]> = [
