@@ -31,9 +31,11 @@ const THROTTLER = 'api';
 /**
  * The inference data plane through the gateway, without the Nest pipeline.
  *
- * Why: measured with bench:inference, the Nest route (passport guard, throttler guard, interceptors,
- * pino-http line per request, ProxyService) kept 0.12–0.15× of a bare ONNX server's req/s, the
- * dominating cost of a predict call. What it does instead, per request, in one fastify `onRequest` hook:
+ * Why: measured with bench:inference (2-core machine shared with other work), the Nest route (passport
+ * guard, throttler guard, interceptors, ProxyService) kept 0.12–0.15× of a bare ONNX server's req/s
+ * (274–352 req/s at 16 and 100 connections); this path keeps 0.16–0.24× (469–747 req/s) in the same
+ * setup. Still before it, and not avoidable from here: @fastify/middie's hook with the pino-http
+ * middleware (Nest registers it first), helmet, CORS. What it does, per request, in one `onRequest` hook:
  *   1. recognises the route by the pattern fastify already matched (the Nest routes stay registered, so
  *      OpenAPI documents them and anything this hook does not take still goes through Nest);
  *   2. authenticates with the same JwtVerifier / ApiKeyVerifier the PrincipalGuard's strategies use
