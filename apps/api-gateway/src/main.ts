@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import { bootstrapService, runMain } from '@shipyard/service-kit';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
+import { registerInferenceFastPath } from './proxy/inference-fast-path';
 import { streamBodiesThrough } from './proxy/stream-bodies';
 
 runMain(async () => {
@@ -21,6 +22,8 @@ runMain(async () => {
       // Swagger UI at /docs needs inline scripts and styles; everything else gets helmet's strict defaults.
       await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } } });
       app.enableCors({ origin: origins.length ? origins : false, credentials: false, exposedHeaders: ['x-request-id', 'retry-after'] });
+      // Inference calls skip the Nest pipeline (same auth, permission, rate limit and proxying): see the module.
+      registerInferenceFastPath(app);
     },
   });
 });

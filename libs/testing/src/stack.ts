@@ -85,13 +85,16 @@ export class TestStack {
     return stack;
   }
 
-  /** Another replica of a service, sharing the stack's database, NATS and Redis namespace. */
-  async startReplica(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+  /**
+   * Another replica of a service, sharing the stack's database, NATS and Redis namespace. With
+   * `waitReady: false` it returns once the process is spawned (to watch it become ready).
+   */
+  async startReplica(name: ServiceName, extraEnv: Record<string, string> = {}, opts: { waitReady?: boolean } = {}): Promise<ServiceProcess> {
     const port = await freePort();
     const p = new ServiceProcess(name, port, { ...this.env, [PORT_VARS[name]]: String(port), ...extraEnv });
     this.extras.push(p);
     p.start();
-    await p.waitReady();
+    if (opts.waitReady !== false) await p.waitReady();
     return p;
   }
 

@@ -10,7 +10,7 @@ import { UpstreamName, Upstreams } from './upstreams';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway alone decides. */
 const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'authorization', 'x-api-key', 'cookie', ACTOR_HEADER, USER_HEADER, PERMISSIONS_HEADER]);
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
+export const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
 export interface ForwardOptions {
   /** Overrides the upstream headers/body timeout (long uploads and downloads). */
@@ -30,7 +30,7 @@ export class ProxyService {
   ) {}
 
   async forward(upstream: UpstreamName, req: FastifyRequest, reply: FastifyReply, opts: ForwardOptions = {}): Promise<void> {
-    const headers = this.requestHeaders(req);
+    const headers = upstreamRequestHeaders(req, (req as FastifyRequest & { user?: Principal }).user);
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined && req.body !== null;
     let res: Dispatcher.ResponseData;
     try {
@@ -55,21 +55,24 @@ export class ProxyService {
     }
     return reply.send(res.body);
   }
+}
 
-  private requestHeaders(req: FastifyRequest): IncomingHttpHeaders {
-    const out: IncomingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!DROP_REQUEST.has(name)) out[name] = value;
-    }
-    out[REQUEST_ID_HEADER] = req.headers[REQUEST_ID_HEADER];
-    out['x-forwarded-for'] = req.ip;
-    // Credentials stop here: services learn who is calling from these headers, which only the gateway sets.
-    const principal = (req as FastifyRequest & { user?: Principal }).user;
-    if (principal) {
-      out[ACTOR_HEADER] = formatActor(principal.actor);
-      out[USER_HEADER] = principal.userId;
-      out[PERMISSIONS_HEADER] = [...principal.permissions].join(',');
-    }
-    return out;
+/**
+ * What the service behind the gateway receives: the client's headers minus hop-by-hop ones and
+ * credentials, plus the request id and, for an authenticated call, who is calling.
+ */
+export function upstreamRequestHeaders(req: FastifyRequest, principal: Principal | undefined): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!DROP_REQUEST.has(name)) out[name] = value;
   }
+  out[REQUEST_ID_HEADER] = req.headers[REQUEST_ID_HEADER];
+  out['x-forwarded-for'] = req.ip;
+  // Credentials stop here: services learn who is calling from these headers, which only the gateway sets.
+  if (principal) {
+    out[ACTOR_HEADER] = formatActor(principal.actor);
+    out[USER_HEADER] = principal.userId;
+    out[PERMISSIONS_HEADER] = [...principal.permissions].join(',');
+  }
+  return out;
 }

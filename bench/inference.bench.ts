@@ -1,0 +1,226 @@
+/**
+ * Serving throughput and latency of the logistic (16 features) and MLP (64→256→256→10) test models, one
+ * row per OIP v2 infer request, closed loop with autocannon at each connection count:
+ *   (a) baseline: a bare fastify + onnxruntime-node server (bench/inference-baseline.ts, its own process);
+ *   (b) the inference service directly (dynamic batching on, the default);
+ *   (c) the same through the api-gateway with a predict-only API key;
+ *   (d) an inference replica with SHIPYARD_INFERENCE_BATCHING=false, directly.
+ * Every figure is printed next to (a) from the same run. The gateway's per-principal rate limit is raised
+ * so that it never answers 429 here. Run with `npm run bench:inference [-- --duration 5 --connections 1,16,64,100,128]`.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot, TestStack } from '@shipyard/testing';
+import { LOGISTIC_FEATURES, MLP_LAYERS, sampleRows, TEST_MODELS, writeTestModel } from '../apps/inference/src/testing/test-models';
+import { CannonRun, runCannon } from './cannon';
+import { fineMs } from './gateway-hop-report';
+import { describeMachine, machineLine } from './machine';
+import { parseFlags, positive, positiveIntegers, UsageError } from './options';
+import { perS, renderTable, writeJson } from './report';
+import { stopStack, terminateChildProcesses } from './stack-control';
+
+const log = (line = '') => process.stdout.write(line + '\n');
+
+const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--out <path>]
+  env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_OUT (default tmp/bench/inference.json)`;
+
+type ModelName = 'logistic' | 'mlp';
+const MODELS: ReadonlyArray<{ name: ModelName; input: string; width: number }> = [
+  { name: 'logistic', input: 'features', width: LOGISTIC_FEATURES },
+  { name: 'mlp', input: 'input', width: MLP_LAYERS[0] },
+];
+const VARIANTS = ['a baseline', 'b direct', 'c gateway', 'd no batching'] as const;
+type VariantName = (typeof VARIANTS)[number];
+
+interface Measurement {
+  model: ModelName;
+  variant: VariantName;
+  run: CannonRun;
+}
+
+/** The baseline server process; resolves with its port once it has loaded the models. */
+async function startBaseline(files: Record<ModelName, string>): Promise<{ proc: ChildProcess; url: string }> {
+  const root = repoRoot();
+  const proc = fork(join(__dirname, 'inference-baseline.js'), Object.entries(files).map(([n, p]) => `${n}=${p}`), { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error('the baseline server did not start within 15 s')), 15_000);
+    proc.on('message', (m: { type?: string; port?: number }) => {
+      if (m.type === 'ready' && typeof m.port === 'number') {
+        clearTimeout(timer);
+        res(m.port);
+      }
+    });
+    proc.once('exit', (code) => rej(new Error(`the baseline server exited (code ${code})`)));
+  });
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
+
+async function call(url: string, method: string, path: string, token: string | null, body?: unknown, raw?: Uint8Array): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': raw ? 'application/octet-stream' : 'application/json' };
+  const res = await fetch(url + path, { method, headers, ...(raw ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** Registers the test model as version 1 through the gateway and serves it on the stack's inference service. */
+async function registerAndDeploy(gateway: string, admin: string, name: ModelName): Promise<void> {
+  const must = (what: string, r: { status: number; body: unknown }, status: number) => {
+    if (r.status !== status) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+  };
+  must(`create ${name}`, await call(gateway, 'POST', '/api/v1/models', admin, { name }), 201);
+  must(`version ${name}`, await call(gateway, 'POST', `/api/v1/models/${name}/versions`, admin, { framework: 'onnx' }), 201);
+  must(`upload ${name}`, await call(gateway, 'PUT', `/api/v1/models/${name}/versions/1/artifact`, admin, undefined, TEST_MODELS[name]().bytes), 200);
+  must(`deploy ${name}`, await call(gateway, 'POST', '/api/v1/inference/models', admin, { model: name, version: 1 }), 201);
+}
+
+function outputsOf(body: Record<string, unknown>): number[] {
+  const outputs = body.outputs as Array<{ data: number[] }> | undefined;
+  return outputs?.[0]?.data ?? [];
+}
+
+function ratio(a: number | null, b: number | null): string {
+  return a === null || b === null || b === 0 ? '-' : `${(a / b).toFixed(2)}x`;
+}
+
+function table(all: readonly Measurement[]): string {
+  const rows = all.map((m) => {
+    const base = all.find((b) => b.model === m.model && b.variant === 'a baseline' && b.run.connections === m.run.connections);
+    const l = m.run.latencyMs;
+    return [
+      `${m.model} ${m.variant}${m.run.aborted ? ' (interrupted)' : ''}`,
+      String(m.run.connections),
+      perS(m.run.okPerS),
+      fineMs(l.p50),
+      fineMs(l.p95),
+      fineMs(l.p99),
+      m.variant === 'a baseline' ? 'baseline' : ratio(m.run.okPerS, base?.run.okPerS ?? null),
+      m.variant === 'a baseline' ? '' : ratio(l.p99, base?.run.latencyMs.p99 ?? null),
+      String(m.run.non2xx + m.run.errors),
+    ];
+  });
+  return renderTable(['model / variant', 'conns', 'req/s', 'p50', 'p95', 'p99', 'req/s vs (a)', 'p99 vs (a)', 'failed'], rows);
+}
+
+/** The goals of issue #8, each judged from this run's figures. */
+function goals(all: readonly Measurement[]): string[] {
+  const at = (model: ModelName, variant: VariantName, c: number) => all.find((m) => m.model === model && m.variant === variant && m.run.connections === c)?.run ?? null;
+  const best = (model: ModelName, variant: VariantName) => all.filter((m) => m.model === model && m.variant === variant).reduce<CannonRun | null>((b, m) => ((m.run.okPerS ?? 0) > (b?.okPerS ?? -1) ? m.run : b), null);
+  const lines: string[] = [];
+  const bBest = best('logistic', 'b direct');
+  const aSame = bBest ? at('logistic', 'a baseline', bBest.connections) : null;
+  lines.push(`(b) logistic ≥ 10,000 req/s and ≥ 0.8x (a): best ${perS(bBest?.okPerS ?? null)} req/s at c=${bBest?.connections ?? '-'}, ${ratio(bBest?.okPerS ?? null, aSame?.okPerS ?? null)} of (a) there`);
+  for (const model of ['logistic', 'mlp'] as const) {
+    const c = at(model, 'c gateway', 100);
+    const a = at(model, 'a baseline', 100);
+    lines.push(`(c) ${model} ≥ 0.5x (a), p99 ≤ 10 ms at 100 connections: ${perS(c?.okPerS ?? null)} req/s = ${ratio(c?.okPerS ?? null, a?.okPerS ?? null)} of (a), p99 ${fineMs(c?.latencyMs.p99 ?? null)} ms`);
+  }
+  const on = at('mlp', 'b direct', 64);
+  const off = at('mlp', 'd no batching', 64);
+  lines.push(`(d) MLP batching ≥ 2x at 64 connections: on ${perS(on?.okPerS ?? null)} req/s, off ${perS(off?.okPerS ?? null)} req/s = ${ratio(on?.okPerS ?? null, off?.okPerS ?? null)}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out'], USAGE);
+  const pick = (flag: string, variable: string) => flags.get(flag) ?? process.env[variable];
+  const durationS = positive('duration', pick('duration', 'BENCH_DURATION_S') ?? '5', false, USAGE);
+  const connections = positiveIntegers('connections', pick('connections', 'BENCH_CONNECTIONS') ?? '1,16,64,100,128', USAGE);
+  const outputPath = resolve(repoRoot(), pick('out', 'BENCH_OUT') ?? 'tmp/bench/inference.json');
+  const warmupS = Math.min(2, durationS);
+
+  const abort = new AbortController();
+  process.on('SIGINT', () => abort.abort());
+  process.on('SIGTERM', () => abort.abort());
+  const machine = describeMachine();
+  const runId = randomBytes(3).toString('hex');
+  log(`inference benchmark (run ${runId})`);
+  log(machineLine(machine));
+  log(`plan     ${MODELS.length * VARIANTS.length * connections.length} runs of ${durationS} s (${VARIANTS.join(', ')} × ${MODELS.map((m) => m.name).join(', ')} × ${connections.join(', ')} connections, interleaved), each warmed ${warmupS} s first`);
+  log('note     autocannon, the baseline, the services, PostgreSQL and NATS all share these cores; one row per request');
+  log();
+
+  const dir = mkdtempSync(join(tmpdir(), 'shipyard-bench-inference-'));
+  const files = { logistic: writeTestModel(dir, 'logistic'), mlp: writeTestModel(dir, 'mlp') };
+  const measurements: Measurement[] = [];
+  let baseline: { proc: ChildProcess; url: string } | null = null;
+  let stack: TestStack | null = null;
+  try {
+    baseline = await startBaseline(files);
+    log(`starting the stack (auth, registry, inference, api-gateway) ...`);
+    try {
+      stack = await TestStack.start({ services: ['registry', 'inference', 'api-gateway'], env: { SHIPYARD_RATE_LIMIT: '1000000000', SHIPYARD_LOG_LEVEL: 'warn' } });
+    } catch (e) {
+      await terminateChildProcesses();
+      throw e;
+    }
+    const gateway = stack.url('api-gateway');
+    const admin = await stack.adminToken();
+    for (const m of MODELS) await registerAndDeploy(gateway, admin, m.name);
+    const key = await call(gateway, 'POST', '/api/v1/api-keys', admin, { name: 'bench', scopes: ['predict'] });
+    if (key.status !== 201 || typeof key.body.key !== 'string') throw new Error(`api key: ${key.status}`);
+    // A second replica without batching serves the same recorded deployments.
+    const unbatched = await stack.startReplica('inference', { SHIPYARD_INFERENCE_BATCHING: 'false' });
+    const urls: Record<VariantName, { url: string; headers?: Record<string, string> }> = {
+      'a baseline': { url: baseline.url },
+      'b direct': { url: stack.url('inference') },
+      'c gateway': { url: gateway, headers: { authorization: `Bearer ${key.body.key}` } },
+      'd no batching': { url: unbatched.baseUrl },
+    };
+
+    for (const m of MODELS) {
+      const body = JSON.stringify({ inputs: [{ name: m.input, datatype: 'FP32', shape: [1, m.width], data: Array.from(sampleRows(1, m.width, 3)) }] });
+      const path = `/v2/models/${m.name}/infer`;
+      // Every variant must compute the same thing before its speed means anything.
+      const answers = await Promise.all(VARIANTS.map(async (v) => {
+        const res = await fetch(urls[v].url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...urls[v].headers }, body });
+        const parsed = (await res.json()) as Record<string, unknown>;
+        if (res.status !== 200) throw new Error(`${m.name} ${v}: ${res.status} ${JSON.stringify(parsed).slice(0, 200)}`);
+        return outputsOf(parsed);
+      }));
+      const ref = answers[0] ?? [];
+      answers.forEach((a, i) => {
+        if (a.length !== ref.length || a.some((x, k) => Math.abs(x - (ref[k] ?? NaN)) > 1e-5)) throw new Error(`${m.name}: ${VARIANTS[i] ?? ''} answers differently from the baseline`);
+      });
+      log(`${m.name}: all variants answer the same ${ref.length} value(s); warming up`);
+      for (const v of VARIANTS) await runCannon({ url: urls[v].url + path, connections: 16, durationS: warmupS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
+      for (const c of connections) {
+        for (const v of VARIANTS) {
+          if (abort.signal.aborted) break;
+          const run = await runCannon({ url: urls[v].url + path, connections: c, durationS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
+          measurements.push({ model: m.name, variant: v, run });
+          const l = run.latencyMs;
+          log(`  ${m.name.padEnd(8)} ${v.padEnd(13)} c=${String(c).padStart(3)} ${perS(run.okPerS).padStart(6)} req/s  p50/p95/p99 ${fineMs(l.p50)} / ${fineMs(l.p95)} / ${fineMs(l.p99)} ms${run.non2xx + run.errors > 0 ? `  FAILED ${run.non2xx + run.errors}` : ''}`);
+          await sleep(200);
+        }
+      }
+    }
+  } finally {
+    baseline?.proc.kill('SIGTERM');
+    if (stack) await stopStack(stack, (l) => log('  ' + l));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log();
+  log('summary: closed loop, one request in flight per connection, keep-alive; latency in ms (nearest-rank over every 2xx)');
+  log(table(measurements));
+  log();
+  for (const g of goals(measurements)) log(g);
+  writeJson(outputPath, { runId, machine, durationS, connections, measurements, goals: goals(measurements) });
+  log(`results written to ${outputPath}`);
+  if (measurements.some((m) => m.run.non2xx + m.run.errors > 0)) process.exitCode = 1;
+}
+
+main()
+  .catch((e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(e.message + '\n');
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`inference benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => setTimeout(() => process.exit(), 5_000).unref());

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { ServiceProcess, TestStack } from '@shipyard/testing';
+import { LOGISTIC_FEATURES, logisticModel, MLP_LAYERS, mlpModel, sampleRows } from '../apps/inference/src/testing/test-models';
+import { mapLimit, request, Target } from './http';
+
+interface InferResponse {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  outputs: Array<{ name: string; datatype: string; shape: number[]; data: number[] }>;
+}
+interface ServedModel {
+  name: string;
+  reference: string;
+  state: string;
+  version: number | null;
+  batching: boolean;
+}
+
+const MLP_IN = MLP_LAYERS[0];
+const MLP_OUT = MLP_LAYERS[3];
+
+/** Polls `fn` every 100 ms until it returns something truthy; a bound, never an assertion on speed. */
+async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The value of the Prometheus series `name` with every label in `labels`, or 0. */
+function metric(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
+
+const logisticTensor = (rows: Float32Array, n: number) => ({ name: 'features', datatype: 'FP32', shape: [n, LOGISTIC_FEATURES], data: Array.from(rows) });
+const mlpTensor = (rows: Float32Array, n: number) => ({ name: 'input', datatype: 'FP32', shape: [n, MLP_IN], data: Array.from(rows) });
+
+describe('inference through the gateway: registry versions deployed, served, swapped (real PostgreSQL, NATS, s3rver, ONNX Runtime)', () => {
+  let stack: TestStack;
+  let admin: Target;
+  let gateway: string;
+  let predictKey: string;
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ services: ['audit', 'registry', 'inference', 'api-gateway'] });
+    gateway = stack.url('api-gateway');
+    admin = { url: gateway, token: await stack.adminToken() };
+    const key = await request<{ key: string; scopes: string[] }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'serving', scopes: ['predict'] } });
+    expect(key.status).toBe(201);
+    expect(key.body.scopes).toEqual(['predict']);
+    predictKey = key.body.key;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** A registry model with one ONNX version per artifact, uploaded through the gateway; returns its id. */
+  async function registerModel(name: string, artifacts: Uint8Array[]): Promise<string> {
+    const created = await request<{ id: string }>(admin, 'POST', '/api/v1/models', { body: { name } });
+    expect(created.status).toBe(201);
+    for (const [i, bytes] of artifacts.entries()) await addVersion(name, i + 1, bytes);
+    return created.body.id;
+  }
+
+  async function addVersion(name: string, expected: number, bytes: Uint8Array): Promise<void> {
+    const v = await request<{ version: number }>(admin, 'POST', `/api/v1/models/${name}/versions`, { body: { framework: 'onnx' } });
+    expect(v.status).toBe(201);
+    expect(v.body.version).toBe(expected);
+    const up = await fetch(`${gateway}/api/v1/models/${name}/versions/${expected}/artifact`, { method: 'PUT', headers: { authorization: `Bearer ${await stack.adminToken()}`, 'content-type': 'application/octet-stream' }, body: bytes });
+    expect({ status: up.status, body: ((await up.json()) as { status: string }).status }).toEqual({ status: 200, body: 'READY' });
+  }
+
+  const infer = (model: string, body: unknown, key = predictKey) => request<InferResponse>({ url: gateway, token: key }, 'POST', `/v2/models/${model}/infer`, { body });
+
+  it('keeps a replica configured with SHIPYARD_INFERENCE_MODELS not-ready until its model is loaded and warm', async () => {
+    await registerModel('boot-model', []);
+    const replica: ServiceProcess = await stack.startReplica('inference', { SHIPYARD_INFERENCE_MODELS: 'boot-model', SHIPYARD_INFERENCE_WARMUP_RUNS: '5' }, { waitReady: false });
+    try {
+      await eventually('the replica to be live', async () => (await fetch(`${replica.baseUrl}/health/live`).catch(() => null))?.status === 200);
+      // The model has no READY version yet: the replica is up but must not take traffic.
+      const notReady = await request<{ details?: Record<string, { status: string }> }>(replica.baseUrl, 'GET', '/health/ready');
+      expect(notReady.status).toBe(503);
+      expect(JSON.stringify(notReady.body)).toContain('boot-model');
+      expect(await request(replica.baseUrl, 'GET', '/v2/health/ready')).toMatchObject({ status: 400, body: { ready: false } });
+      expect((await request(replica.baseUrl, 'POST', '/v2/models/boot-model/infer', { body: { inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] } })).status).toBe(503);
+
+      await addVersion('boot-model', 1, logisticModel(3).bytes);
+      await eventually('the replica to be ready', async () => (await request(replica.baseUrl, 'GET', '/v2/health/ready')).status === 200);
+      expect((await request(replica.baseUrl, 'GET', '/health/ready')).status).toBe(200);
+      const metrics = (await request<string>(replica.baseUrl, 'GET', '/metrics')).body;
+      expect(metric(metrics, 'shipyard_inference_model_loads_total', { model: 'boot-model', outcome: 'loaded' })).toBe(1);
+      // Ready means warm: the first request is served by the loaded version, and right.
+      const rows = sampleRows(2, LOGISTIC_FEATURES, 11);
+      const res = await request<InferResponse>(replica.baseUrl, 'POST', '/v2/models/boot-model/infer', { body: { inputs: [logisticTensor(rows, 2)] } });
+      expect(res.status).toBe(200);
+      const reference = logisticModel(3).predict(rows, 2);
+      res.body.outputs[0]?.data.forEach((p, i) => expect(p).toBeCloseTo(reference[i] ?? NaN, 5));
+    } finally {
+      await replica.kill('SIGTERM');
+    }
+  });
+
+  it('deploys by version (admin), infers with a predict-only API key on OIP and /predict, matching the JS reference', async () => {
+    await registerModel('logistic', [logisticModel(1).bytes]);
+    await registerModel('mlp', [mlpModel(7).bytes]);
+    for (const model of ['logistic', 'mlp']) {
+      const deployed = await request<ServedModel>(admin, 'POST', '/api/v1/inference/models', { body: { model, version: 1 } });
+      expect(deployed.status).toBe(201);
+      expect(deployed.body).toMatchObject({ name: model, reference: `${model}:1`, state: 'ready', version: 1, batching: true });
+    }
+    // Deploying is admin only: a predict key may not.
+    expect((await request({ url: gateway, token: predictKey }, 'POST', '/api/v1/inference/models', { body: { model: 'logistic', version: 1 } })).status).toBe(403);
+
+    const rows = sampleRows(3, LOGISTIC_FEATURES, 5);
+    const reference = logisticModel(1).predict(rows, 3);
+    for (const path of ['/v2/models/logistic/infer', '/v2/models/logistic/versions/1/infer']) {
+      const res = await request<InferResponse>({ url: gateway, token: predictKey }, 'POST', path, { body: { id: 'r-1', inputs: [logisticTensor(rows, 3)] } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ model_name: 'logistic', model_version: '1', id: 'r-1' });
+      expect(res.body.outputs[0]).toMatchObject({ name: 'probability', datatype: 'FP32', shape: [3, 1] });
+      res.body.outputs[0]?.data.forEach((p, i) => expect(p).toBeCloseTo(reference[i] ?? NaN, 5));
+    }
+    // The key also works as X-API-Key.
+    const viaHeader = await request<InferResponse>(gateway, 'POST', '/v2/models/logistic/infer', { body: { inputs: [logisticTensor(rows, 3)] }, headers: { 'x-api-key': predictKey } });
+    expect(viaHeader.status).toBe(200);
+
+    const rowArrays = [0, 1, 2].map((r) => Array.from(rows.slice(r * LOGISTIC_FEATURES, (r + 1) * LOGISTIC_FEATURES)));
+    const predicted = await request<{ predictions: number[] }>({ url: gateway, token: predictKey }, 'POST', '/api/v1/predict/logistic', { body: { inputs: rowArrays } });
+    expect(predicted.status).toBe(200);
+    predicted.body.predictions.forEach((p, i) => expect(p).toBeCloseTo(reference[i] ?? NaN, 5));
+
+    const mlpRows = sampleRows(2, MLP_IN, 9);
+    const mlpReference = mlpModel(7).predict(mlpRows, 2);
+    const mlp = await infer('mlp', { inputs: [mlpTensor(mlpRows, 2)] });
+    expect(mlp.status).toBe(200);
+    expect(mlp.body.outputs[0]).toMatchObject({ name: 'probabilities', shape: [2, MLP_OUT] });
+    mlp.body.outputs[0]?.data.forEach((p, i) => expect(p).toBeCloseTo(mlpReference[i] ?? NaN, 5));
+    const mlpPredict = await request<{ predictions: number[][] }>({ url: gateway, token: predictKey }, 'POST', '/api/v1/predict/mlp', { body: { inputs: [Array.from(mlpRows.slice(0, MLP_IN))] } });
+    expect(mlpPredict.status).toBe(200);
+    mlpPredict.body.predictions[0]?.forEach((p, i) => expect(p).toBeCloseTo(mlpReference[i] ?? NaN, 5));
+  });
+
+  it('refuses inference to a key without predict (403) and to no credentials (401)', async () => {
+    const other = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'reader', scopes: ['models:read'] } });
+    expect(other.status).toBe(201);
+    const body = { inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] };
+    for (const path of ['/v2/models/logistic/infer', '/v2/models/logistic/versions/1/infer']) {
+      const forbidden = await request<{ error: { code: string } }>({ url: gateway, token: other.body.key }, 'POST', path, { body });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body.error.code).toBe('FORBIDDEN');
+      expect((await request(gateway, 'POST', path, { body })).status).toBe(401);
+    }
+    expect((await request({ url: gateway, token: other.body.key }, 'POST', '/api/v1/predict/logistic', { body: { inputs: [[1]] } })).status).toBe(403);
+    expect((await request(gateway, 'POST', '/api/v1/predict/logistic', { body: { inputs: [[1]] } })).status).toBe(401);
+    expect((await request({ url: gateway, token: `${predictKey}x` }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(401);
+  });
+
+  it('rate-limits inference per principal like every other route: 429 in the gateway shape with Retry-After', async () => {
+    const gw2 = await stack.startReplica('api-gateway', { SHIPYARD_RATE_LIMIT: '3', SHIPYARD_RATE_LIMIT_WINDOW_S: '60' });
+    try {
+      const fresh = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'limited', scopes: ['predict'] } });
+      const body = { inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] };
+      const statuses: number[] = [];
+      let limited: Awaited<ReturnType<typeof request<{ error: { code: string; requestId: string; details: { limit: number } } }>>> | null = null;
+      for (let i = 0; i < 5; i++) {
+        const res = await request<{ error: { code: string; requestId: string; details: { limit: number } } }>({ url: gw2.baseUrl, token: fresh.body.key }, 'POST', '/v2/models/logistic/infer', { body, headers: { 'x-request-id': `limit-${i}` } });
+        statuses.push(res.status);
+        if (res.status === 200) expect(res.headers.get('x-ratelimit-limit-api')).toBe('3');
+        if (res.status === 429) limited ??= res;
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(limited?.body.error).toMatchObject({ code: 'RATE_LIMITED', requestId: 'limit-3', details: { limit: 3 } });
+      expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // Another principal is counted on its own (a fresh one: the counters live in Redis, shared by every gateway replica).
+      const other = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'limited-2', scopes: ['predict'] } });
+      expect((await request({ url: gw2.baseUrl, token: other.body.key }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(200);
+    } finally {
+      await gw2.kill('SIGTERM');
+    }
+  });
+
+  it("keeps OIP's {\"error\": …} shape for client mistakes through the gateway", async () => {
+    const one = logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1);
+    const cases: Array<[string, string, unknown, number]> = [
+      ['wrong shape', '/v2/models/logistic/infer', { inputs: [{ ...one, shape: [1, 15] }] }, 400],
+      ['wrong datatype', '/v2/models/logistic/infer', { inputs: [{ ...one, datatype: 'FP64' }] }, 400],
+      ['no inputs', '/v2/models/logistic/infer', { inputs: [] }, 400],
+      ['non-JSON body', '/v2/models/logistic/infer', 'this is { not json', 400],
+      ['unknown model', '/v2/models/nope/infer', { inputs: [one] }, 404],
+      ['unknown version', '/v2/models/logistic/versions/9/infer', { inputs: [one] }, 404],
+      ['predict: short row', '/api/v1/predict/logistic', { inputs: [[1, 2, 3]] }, 400],
+      ['predict: unknown model', '/api/v1/predict/nope', { inputs: [[1]] }, 404],
+    ];
+    const wrong: string[] = [];
+    for (const [what, path, body, status] of cases) {
+      const res = await request<{ error?: unknown }>({ url: gateway, token: predictKey }, 'POST', path, typeof body === 'string' ? { raw: body, headers: { 'content-type': 'application/json' } } : { body });
+      const shaped = typeof res.body === 'object' && res.body !== null && typeof res.body.error === 'string';
+      if (res.status !== status || !shaped) wrong.push(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives each of many concurrent callers its own rows when requests are batched', async () => {
+    const callers = 64;
+    const mlp = mlpModel(7);
+    let batched = 0;
+    for (let round = 0; round < 5 && batched === 0; round++) {
+      const results = await mapLimit(
+        Array.from({ length: callers }, (_, i) => i),
+        callers,
+        async (i) => {
+          const n = 1 + (i % 3);
+          const rows = sampleRows(n, MLP_IN, 1000 * round + i);
+          const res = await infer('mlp', { id: `c-${i}`, inputs: [mlpTensor(rows, n)] });
+          const expected = mlp.predict(rows, n);
+          const data = res.body.outputs?.[0]?.data ?? [];
+          const off = data.length !== expected.length ? Infinity : Math.max(...data.map((v, k) => Math.abs(v - (expected[k] ?? NaN))));
+          return { status: res.status, id: res.body.id, shape: res.body.outputs?.[0]?.shape, off, i, n };
+        },
+      );
+      expect(results.filter((r) => r.status !== 200 || r.id !== `c-${r.i}` || r.shape?.[0] !== r.n || !(r.off < 1e-5))).toEqual([]);
+      const metrics = (await request<string>(stack.url('inference'), 'GET', '/metrics')).body;
+      // Requests that ran in a batch of more than one row (each request has 1–3 rows; le="1" are lone single rows).
+      batched = metric(metrics, 'shipyard_inference_batch_size_count', { model: 'mlp' }) - metric(metrics, 'shipyard_inference_batch_size_bucket', { model: 'mlp', le: '1' });
+    }
+    expect(batched).toBeGreaterThan(0);
+  });
+
+  it('swaps an alias-deployed model under 16 concurrent clients with zero failed requests; afterwards answers come from the new weights', async () => {
+    const v1 = logisticModel(21);
+    const v2 = logisticModel(22);
+    const id = await registerModel('swapper', [v1.bytes, v2.bytes]);
+    expect((await request(admin, 'PUT', `/api/v1/models/${id}/aliases/champion`, { body: { version: 1 } })).status).toBe(200);
+    const deployed = await request<ServedModel>(admin, 'POST', '/api/v1/inference/models', { body: { model: 'swapper', alias: 'champion' } });
+    expect(deployed.status).toBe(201);
+    expect(deployed.body).toMatchObject({ reference: 'swapper@champion', version: 1 });
+
+    interface Outcome {
+      client: number;
+      started: number;
+      ended: number;
+      status: number;
+      version: string | null;
+      right: boolean;
+    }
+    const outcomes: Outcome[] = [];
+    let firstV2: number | null = null;
+    let afterSwap = 0;
+    let stop = false;
+    const deadline = Date.now() + 120_000;
+    const client = async (c: number) => {
+      const rows = sampleRows(2, LOGISTIC_FEATURES, 500 + c);
+      const want = { '1': v1.predict(rows, 2), '2': v2.predict(rows, 2) };
+      while (!stop && Date.now() < deadline) {
+        const started = performance.now();
+        const res = await infer('swapper', { id: randomUUID(), inputs: [logisticTensor(rows, 2)] }).catch((e: Error) => ({ status: 0, body: { model_version: null, error: e.message } as unknown as InferResponse }));
+        const ended = performance.now();
+        const version = res.status === 200 ? res.body.model_version : null;
+        const expected = version === '1' || version === '2' ? want[version] : null;
+        const data = res.body.outputs?.[0]?.data ?? [];
+        const right = expected !== null && data.length === 2 && data.every((p, i) => Math.abs(p - (expected[i] ?? NaN)) < 1e-5);
+        outcomes.push({ client: c, started, ended, status: res.status, version, right });
+        if (version === '2') {
+          firstV2 = firstV2 === null ? ended : Math.min(firstV2, ended);
+          if (++afterSwap >= 400) stop = true;
+        }
+      }
+    };
+    const clients = Promise.all(Array.from({ length: 16 }, (_, c) => client(c)));
+    await eventually('traffic on version 1', async () => Promise.resolve(outcomes.filter((o) => o.version === '1').length >= 200));
+    const moved = await request<{ version: number; previousVersion: number }>(admin, 'PUT', `/api/v1/models/${id}/aliases/champion`, { body: { version: 2 } });
+    expect(moved).toMatchObject({ status: 200, body: { version: 2, previousVersion: 1 } });
+    await clients;
+
+    expect(outcomes.filter((o) => o.status !== 200 || !o.right).slice(0, 5)).toEqual([]);
+    expect(firstV2).not.toBeNull();
+    const v2Seen = firstV2 ?? Infinity;
+    // Every request sent after some client already got version 2 is answered by version 2.
+    expect(outcomes.filter((o) => o.started > v2Seen && o.version !== '2')).toEqual([]);
+    expect(outcomes.filter((o) => o.version === '1').length).toBeGreaterThanOrEqual(200);
+    const served = await request<{ items: ServedModel[] }>(admin, 'GET', '/api/v1/inference/models');
+    expect(served.body.items.find((m) => m.name === 'swapper')).toMatchObject({ reference: 'swapper@champion', version: 2, state: 'ready' });
+  });
+});
