@@ -135,6 +135,10 @@ secretKeyRef per external system the service `uses`. dict "root" $ "service" nam
   value: {{ $v.s3.bucket | quote }}
 - name: SHIPYARD_S3_REGION
   value: {{ $v.s3.region | quote }}
+{{- if $v.s3.publicEndpoint }}
+- name: SHIPYARD_S3_PUBLIC_ENDPOINT
+  value: {{ $v.s3.publicEndpoint | quote }}
+{{- end }}
 {{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_S3_ACCESS_KEY" "secret" $v.s3.existingSecret "key" $v.s3.accessKeyKey) }}
 {{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_S3_SECRET_KEY" "secret" $v.s3.existingSecret "key" $v.s3.secretKeyKey) }}
 {{- end }}
