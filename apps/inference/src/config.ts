@@ -32,6 +32,8 @@ export const inferenceConfigShape = {
   /** Largest request body on the inference routes. */
   SHIPYARD_INFERENCE_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Timeout of the registry's resolve call. */
+  /** Re-resolve models that follow an alias, stage or "newest" this often, in case a registry event was missed (0: events only). */
+  SHIPYARD_INFERENCE_RECONCILE_S: z.coerce.number().int().min(0).max(86_400).default(30),
   SHIPYARD_INFERENCE_RESOLVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
 };
 

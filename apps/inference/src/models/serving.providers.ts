@@ -61,7 +61,11 @@ export class ServingBootstrap implements OnApplicationBootstrap {
       },
     });
     this.events.start();
+    // Events travel on core NATS (at most once): a periodic re-resolve catches a move this replica missed.
+    const every = this.config.SHIPYARD_INFERENCE_RECONCILE_S;
+    const reconcile = every > 0 ? setInterval(() => { for (const e of this.models.list()) if (e.current) void this.models.refresh(e.name); }, every * 1000).unref() : null;
     this.lifecycle.onShutdown('workers', 'models', async () => {
+      if (reconcile) clearInterval(reconcile);
       this.events.stop();
       await this.models.stop();
     });
