@@ -32,7 +32,7 @@ export type DatasetContext = (typeof DATASET_CONTEXTS)[number];
 export { SHA256_PATTERN } from '../registry/version.dto';
 
 /**
- * A dataset digest: any hash text up to 128 characters (MLflow clients send short hex digests of their
+ * A dataset digest, which may be any hash text up to 128 characters (MLflow clients send short hex digests of their
  * own making; sha256 hex is what Shipyard recommends and what its own examples use).
  */
 export const DATASET_DIGEST_PATTERN = /^[0-9A-Za-z._:+/=-]{1,128}$/;
