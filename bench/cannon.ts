@@ -35,7 +35,8 @@ export interface CannonRun {
   timeouts: number;
   /** Each 2xx response's time as autocannon took it (hrtime, sub-millisecond), in ms. */
   latencyMs: Distribution;
-  autocannonMs: AutocannonLatency;
+  /** autocannon's own histogram figures; null when another load generator (wrk) ran. */
+  autocannonMs: AutocannonLatency | null;
   aborted: boolean;
 }
 

@@ -75,7 +75,7 @@ export function hopTable(all: readonly HopMeasurement[]): string {
       x ? times(x.p50) : '',
       x ? times(x.p99) : '',
       x ? (x.addedP50Ms === null ? '-' : `${x.addedP50Ms >= 0 ? '+' : ''}${fineMs(x.addedP50Ms)}`) : '',
-      `${a.p50} / ${a.p97_5} / ${a.p99}`,
+      a ? `${a.p50} / ${a.p97_5} / ${a.p99}` : '-',
       String(r.non2xx + r.errors),
     ];
   });

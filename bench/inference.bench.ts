@@ -16,17 +16,18 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, TestStack } from '@shipyard/testing';
 import { LOGISTIC_FEATURES, MLP_LAYERS, sampleRows, TEST_MODELS, writeTestModel } from '../apps/inference/src/testing/test-models';
-import { CannonRun, runCannon } from './cannon';
+import { CannonOptions, CannonRun, runCannon } from './cannon';
 import { fineMs } from './gateway-hop-report';
 import { describeMachine, machineLine } from './machine';
 import { parseFlags, positive, positiveIntegers, UsageError } from './options';
 import { perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
+import { runWrk, wrkAvailable } from './wrk';
 
 const log = (line = '') => process.stdout.write(line + '\n');
 
-const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--out <path>]
-  env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_OUT (default tmp/bench/inference.json)`;
+const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--out <path>]
+  env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_GENERATOR (default wrk when on PATH), BENCH_OUT (default tmp/bench/inference.json)`;
 
 type ModelName = 'logistic' | 'mlp';
 const MODELS: ReadonlyArray<{ name: ModelName; input: string; width: number }> = [
@@ -125,12 +126,16 @@ function goals(all: readonly Measurement[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out'], USAGE);
+  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator'], USAGE);
   const pick = (flag: string, variable: string) => flags.get(flag) ?? process.env[variable];
   const durationS = positive('duration', pick('duration', 'BENCH_DURATION_S') ?? '5', false, USAGE);
   const connections = positiveIntegers('connections', pick('connections', 'BENCH_CONNECTIONS') ?? '1,16,64,100,128', USAGE);
   const outputPath = resolve(repoRoot(), pick('out', 'BENCH_OUT') ?? 'tmp/bench/inference.json');
   const warmupS = Math.min(2, durationS);
+  const generator = flags.get('generator') ?? process.env.BENCH_GENERATOR ?? (wrkAvailable() ? 'wrk' : 'autocannon');
+  if (generator !== 'wrk' && generator !== 'autocannon') throw new UsageError(`--generator must be wrk or autocannon\n${USAGE}`);
+  if (generator === 'wrk' && !wrkAvailable()) throw new UsageError('--generator wrk: wrk is not on PATH (Debian: apt-get install wrk)');
+  const load = (o: CannonOptions): Promise<CannonRun> => (generator === 'wrk' ? runWrk(o) : runCannon(o));
 
   const abort = new AbortController();
   process.on('SIGINT', () => abort.abort());
@@ -140,7 +145,8 @@ async function main(): Promise<void> {
   log(`inference benchmark (run ${runId})`);
   log(machineLine(machine));
   log(`plan     ${MODELS.length * VARIANTS.length * connections.length} runs of ${durationS} s (${VARIANTS.join(', ')} × ${MODELS.map((m) => m.name).join(', ')} × ${connections.join(', ')} connections, interleaved), each warmed ${warmupS} s first`);
-  log('note     autocannon, the baseline, the services, PostgreSQL and NATS all share these cores; one row per request');
+  log(`load     ${generator === 'wrk' ? 'wrk (1 thread)' : 'autocannon (wrk not on PATH: apt-get install wrk frees CPU for the servers)'}`);
+  log(`note     ${generator}, the baseline, the services, PostgreSQL and NATS all share these cores; one row per request`);
   log();
 
   const dir = mkdtempSync(join(tmpdir(), 'shipyard-bench-inference-'));
@@ -186,11 +192,11 @@ async function main(): Promise<void> {
         if (a.length !== ref.length || a.some((x, k) => Math.abs(x - (ref[k] ?? NaN)) > 1e-5)) throw new Error(`${m.name}: ${VARIANTS[i] ?? ''} answers differently from the baseline`);
       });
       log(`${m.name}: all variants answer the same ${ref.length} value(s); warming up`);
-      for (const v of VARIANTS) await runCannon({ url: urls[v].url + path, connections: 16, durationS: warmupS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
+      for (const v of VARIANTS) await load({ url: urls[v].url + path, connections: 16, durationS: warmupS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
       for (const c of connections) {
         for (const v of VARIANTS) {
           if (abort.signal.aborted) break;
-          const run = await runCannon({ url: urls[v].url + path, connections: c, durationS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
+          const run = await load({ url: urls[v].url + path, connections: c, durationS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
           measurements.push({ model: m.name, variant: v, run });
           const l = run.latencyMs;
           log(`  ${m.name.padEnd(8)} ${v.padEnd(13)} c=${String(c).padStart(3)} ${perS(run.okPerS).padStart(6)} req/s  p50/p95/p99 ${fineMs(l.p50)} / ${fineMs(l.p95)} / ${fineMs(l.p99)} ms${run.non2xx + run.errors > 0 ? `  FAILED ${run.non2xx + run.errors}` : ''}`);
@@ -208,7 +214,7 @@ async function main(): Promise<void> {
   log(table(measurements));
   log();
   for (const g of goals(measurements)) log(g);
-  writeJson(outputPath, { runId, machine, durationS, connections, measurements, goals: goals(measurements) });
+  writeJson(outputPath, { runId, machine, generator, durationS, connections, measurements, goals: goals(measurements) });
   log(`results written to ${outputPath}`);
   if (measurements.some((m) => m.run.non2xx + m.run.errors > 0)) process.exitCode = 1;
 }

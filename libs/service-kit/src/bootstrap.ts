@@ -7,6 +7,7 @@ import { NatsConnector } from '@shipyard/messaging';
 import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
 import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } from './exception-filter';
+import { isDraining, markDraining } from './raw-routes';
 
 export interface BootstrapOptions {
   service: string;
@@ -21,8 +22,6 @@ export interface BootstrapOptions {
   /** Called after the app is configured and before it listens (extra routes, content parsers). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
-
-let draining = false;
 
 /** The strict pipe of CONVENTIONS §4: unknown fields are errors, types are coerced from the DTO. */
 export function shipyardValidationPipe(): ValidationPipe {
@@ -57,7 +56,7 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
     void reply.header(REQUEST_ID_HEADER, req.headers[REQUEST_ID_HEADER]);
     // While draining, close each keep-alive connection after its response, or the server would wait
     // for clients to hang up before it can finish closing.
-    if (draining) void reply.header('connection', 'close');
+    if (isDraining()) void reply.header('connection', 'close');
     done(null, payload);
   });
   fastify.addHook('onResponse', (req, reply, done) => {
@@ -105,7 +104,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
   logger.log(`${opts.service} listening on http://${host}:${opts.port} (docs at /docs)`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      draining = true;
+      markDraining();
       setTimeout(() => {
         logger.error(`graceful shutdown exceeded ${opts.shutdownTimeoutMs} ms; exiting`);
         process.exit(1);

@@ -1,132 +1,222 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Redis from 'ioredis';
 import type { Dispatcher } from 'undici';
 import { CommonErrorCode, ErrorKind, REQUEST_ID_HEADER } from '@shipyard/contracts';
-import { DomainError, translateError } from '@shipyard/service-kit';
+import { assignRequestId, httpErrors } from '@shipyard/observability';
+import { DomainError, patternMatcher, RawRoute, readBody, serveRawRoutes, translateError } from '@shipyard/service-kit';
 import { ApiKeyVerifier } from '../auth/api-key-verifier';
 import { JwtVerifier } from '../auth/jwt-verifier';
+import { LeasedRateLimiter, RateDecision } from '../auth/leased-rate-limiter';
 import { Principal } from '../auth/principal';
-import { RedisThrottlerStorage } from '../auth/redis-throttler.storage';
 import { presentedCredential } from '../auth/strategies';
 import type { GatewayConfig } from '../config';
 import { InferenceRoutes } from '../routes/inference.routes';
 import { GATEWAY_CONFIG, REDIS } from '../tokens';
-import { DROP_RESPONSE, upstreamRequestHeaders } from './proxy.service';
+import { DROP_RESPONSE, upstreamHeaders } from './proxy.service';
 import { Upstreams } from './upstreams';
 
-/** The inference routes the fast path serves (fastify route patterns) → the Nest handler documenting each. */
-const FAST_ROUTES: ReadonlyMap<string, keyof InferenceRoutes> = new Map<string, keyof InferenceRoutes>([
+/** The inference routes the fast path serves → the Nest handler documenting each (and its throttler counter). */
+const FAST_ROUTES: ReadonlyArray<readonly [string, keyof InferenceRoutes]> = [
   ['/v2/models/:name/infer', 'infer'],
   ['/v2/models/:name/versions/:version/infer', 'inferVersion'],
   ['/api/v1/predict/:model', 'predict'],
-]);
+];
 
 const PERMISSION = 'predict';
 /** The throttler's name in app.module.ts: its counters and headers carry it. */
 const THROTTLER = 'api';
+/** Bodies up to this size are read whole and sent upstream in one write; larger ones stream. */
+const BUFFER_LIMIT = 1024 * 1024;
+/** The headers @fastify/helmet sets on every answer of the gateway (read once from a live answer). */
+const SECURITY_HEADERS = [
+  'content-security-policy',
+  'cross-origin-embedder-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+];
 
 /**
- * The inference data plane through the gateway, without the Nest pipeline.
+ * The inference data plane through the gateway, in front of fastify and Nest (see `serveRawRoutes`).
  *
- * Why: measured with bench:inference (2-core machine shared with other work), the Nest route (passport
- * guard, throttler guard, interceptors, ProxyService) kept 0.12–0.15× of a bare ONNX server's req/s
- * (274–352 req/s at 16 and 100 connections); this path keeps 0.16–0.24× (469–747 req/s) in the same
- * setup. Still before it, and not avoidable from here: @fastify/middie's hook with the pino-http
- * middleware (Nest registers it first), helmet, CORS. What it does, per request, in one `onRequest` hook:
- *   1. recognises the route by the pattern fastify already matched (the Nest routes stay registered, so
- *      OpenAPI documents them and anything this hook does not take still goes through Nest);
- *   2. authenticates with the same JwtVerifier / ApiKeyVerifier the PrincipalGuard's strategies use
- *      (local EdDSA check; API keys cached, revocations honoured by the same listeners);
+ * Why: profiled under bench:inference, the gateway spent its CPU on what surrounds proxying: pino-http
+ * (~10 %: a child logger and a serialised line per request), @fastify/middie + Nest middleware, helmet
+ * re-deriving its headers per answer (~7 %), CORS, fastify's hooks, and one Redis round trip per
+ * request for the rate limit (~11 %). This path does the same checks with none of that:
+ *   1. recognises the three infer/predict routes by path; a request carrying `Origin` (a browser, so
+ *      CORS applies) goes to the Nest routes instead, which answer CORS as configured;
+ *   2. authenticates with the same JwtVerifier / ApiKeyVerifier the PrincipalGuard's strategies use;
  *   3. requires `predict`, as the routes' @RequirePermission does;
- *   4. rate-limits with the same Redis script, limit, window and key as the ThrottlerGuard for that
- *      handler (sha256 of `InferenceRoutes-<handler>-api-<actor id>`), so both paths share one counter,
- *      answer 429 with Retry-After and set the same X-RateLimit-*-api headers;
+ *   4. rate-limits on the same Redis counter as the ThrottlerGuard for that handler (sha256 of
+ *      `InferenceRoutes-<handler>-api-<actor id>`), reserving hits in blocks (LeasedRateLimiter), with
+ *      the same 429 + Retry-After and X-RateLimit-*-api headers;
  *   5. forwards over the same undici pool as ProxyService with the same headers (x-request-id, the
- *      principal headers, credentials stripped), streaming the body both ways.
+ *      principal headers, credentials stripped); bodies ≤ 1 MiB go in one write each way, larger ones
+ *      stream;
+ *   6. answers with helmet's headers (taken once from a live answer of the gateway) and x-request-id.
  * Errors use the gateway's `{"error": {code, message, requestId}}` shape; the inference service's own
- * answers (OIP `{"error": "…"}`) pass through untouched. Not done here, on purpose: the per-request
- * access log line (the HTTP latency histogram still observes every request; failures are logged).
+ * answers (OIP `{"error": "…"}`) pass through untouched. The HTTP latency histogram observes every
+ * request; there is no per-request access log line here (failures are logged).
  */
 export function registerInferenceFastPath(app: NestFastifyApplication): void {
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
-  const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), new RedisThrottlerStorage(app.get<Redis>(REDIS), `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl`), config);
+  const limiter = new LeasedRateLimiter(app.get<Redis>(REDIS), config.SHIPYARD_RATE_LIMIT, config.SHIPYARD_RATE_LIMIT_WINDOW_S * 1000);
   const fastify = app.getHttpAdapter().getInstance();
-  // Registered as a non-encapsulated plugin so the hook joins the root after helmet and CORS: their
-  // headers are set on fast-path answers too.
-  const plugin = (instance: FastifyInstance, _opts: unknown, done: () => void) => {
-    instance.addHook('onRequest', (req, reply) => fastPath.handle(req, reply));
-    done();
+  const securityHeaders = async (): Promise<OutgoingHttpHeaders> => {
+    const probe = await fastify.inject({ method: 'GET', url: '/health/live' });
+    const out: OutgoingHttpHeaders = {};
+    for (const name of SECURITY_HEADERS) {
+      const v = probe.headers[name];
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
   };
-  Object.assign(plugin, { [Symbol.for('skip-override')]: true });
-  void fastify.register(plugin);
+  const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), limiter, `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl:${THROTTLER}`, securityHeaders);
+  app.getHttpServer().once('close', () => limiter.close());
+  const routes: Array<RawRoute<Record<string, string>>> = FAST_ROUTES.map(([pattern, handler]) => {
+    const match = patternMatcher(pattern);
+    return {
+      method: 'POST',
+      pattern,
+      match: (path, req) => (req.headers.origin === undefined ? match(path) : null),
+      handle: (req, res) => fastPath.handle(req, res, handler),
+    };
+  });
+  serveRawRoutes(app, routes);
 }
 
 class InferenceFastPath {
   private readonly logger = new Logger('inference-fast-path');
+  private headers: OutgoingHttpHeaders | null = null;
+  private headersLoading: Promise<OutgoingHttpHeaders> | null = null;
+  private readonly counterKeys = new Map<string, string>();
 
   constructor(
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyVerifier,
     private readonly upstream: Dispatcher,
-    private readonly limiter: RedisThrottlerStorage,
-    private readonly config: GatewayConfig,
+    private readonly limiter: LeasedRateLimiter,
+    private readonly counterPrefix: string,
+    private readonly loadSecurityHeaders: () => Promise<OutgoingHttpHeaders>,
   ) {}
 
-  /** Resolves undefined for routes it does not own (fastify carries on); otherwise answers the request. */
-  async handle(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const handler = req.method === 'POST' ? FAST_ROUTES.get(req.routeOptions.url ?? '') : undefined;
-    if (handler === undefined) return undefined;
-    try {
-      const principal = await this.authenticate(req);
-      if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
-      await this.rateLimit(handler, principal, reply);
-      return await this.forward(req, reply, principal);
-    } catch (e) {
-      const { status, body, errorId } = translateError(e, String(req.headers[REQUEST_ID_HEADER]));
-      if (errorId) this.logger.error(`${req.method} ${req.url} failed (errorId ${errorId}): ${(e as Error).stack ?? String(e)}`);
-      return reply.code(status).type('application/json').send(JSON.stringify(body));
-    }
+  handle(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes): void {
+    const requestId = assignRequestId(req);
+    this.serve(req, res, handler, requestId).catch((e: unknown) => this.fail(req, res, e, requestId));
   }
 
-  private async authenticate(req: FastifyRequest): Promise<Principal> {
-    const credential = presentedCredential(req);
+  private async security(): Promise<OutgoingHttpHeaders> {
+    if (this.headers) return this.headers;
+    this.headersLoading ??= this.loadSecurityHeaders().then((h) => (this.headers = h));
+    return this.headersLoading;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes, requestId: string): Promise<void> {
+    const principal = await this.authenticate(req.headers);
+    if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
+    const decision = await this.limiter.hit(this.counterKey(handler, principal.actor.id));
+    const out: OutgoingHttpHeaders = { ...(await this.security()), [REQUEST_ID_HEADER]: requestId, ...rateHeaders(decision) };
+    if (!decision.allowed) {
+      Object.assign(out, { [`retry-after-${THROTTLER}`]: String(decision.retryAfterS), 'retry-after': String(decision.retryAfterS) });
+      throw Object.assign(new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${decision.retryAfterS} s`, { retryAfterSeconds: decision.retryAfterS, limit: decision.limit }), { headers: out });
+    }
+    const declared = Number(req.headers['content-length']);
+    const body: Buffer | Readable = Number.isFinite(declared) && declared <= BUFFER_LIMIT ? await readWhole(req) : req;
+    let up: Dispatcher.ResponseData;
+    try {
+      up = await this.upstream.request({ method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
+      const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
+      throw Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out });
+    }
+    for (const name in up.headers) {
+      const value = up.headers[name];
+      if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;
+    }
+    // The service answered before reading the whole body (a refusal): close rather than drain it.
+    if (!req.readableEnded) out.connection = 'close';
+    const length = Number(up.headers['content-length']);
+    if (Number.isFinite(length) && length <= BUFFER_LIMIT) {
+      const bytes = Buffer.from(await up.body.arrayBuffer());
+      res.writeHead(up.statusCode, out);
+      res.end(bytes);
+      return;
+    }
+    res.writeHead(up.statusCode, out);
+    pipeline(up.body, res, (err) => {
+      if (err) this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
+    });
+  }
+
+  private async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+    const credential = presentedCredential({ headers });
     const principal = credential === null ? null : credential.kind === 'api_key' ? await this.apiKeys.verify(credential.value) : await this.jwt.verify(credential.value);
     if (!principal) throw new DomainError(CommonErrorCode.Unauthenticated, ErrorKind.Unauthenticated, 'missing, invalid or expired credentials: send Authorization: Bearer <access token or API key>');
     return principal;
   }
 
-  private async rateLimit(handler: keyof InferenceRoutes, principal: Principal, reply: FastifyReply): Promise<void> {
-    const limit = this.config.SHIPYARD_RATE_LIMIT;
-    const ttlMs = this.config.SHIPYARD_RATE_LIMIT_WINDOW_S * 1000;
-    const key = createHash('sha256').update(`${InferenceRoutes.name}-${handler}-${THROTTLER}-${principal.actor.id}`).digest('hex');
-    const r = await this.limiter.increment(key, ttlMs, limit, ttlMs, THROTTLER);
-    if (r.isBlocked) {
-      const wait = Math.max(1, r.timeToBlockExpire || r.timeToExpire);
-      void reply.header(`retry-after-${THROTTLER}`, r.timeToBlockExpire).header('retry-after', String(wait));
-      throw new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${wait} s`, { retryAfterSeconds: wait, limit });
+  /** The ThrottlerGuard's key for this handler and caller (its storage prefixes it the same way). */
+  private counterKey(handler: keyof InferenceRoutes, actorId: string): string {
+    const id = `${InferenceRoutes.name}-${handler}-${THROTTLER}-${actorId}`;
+    let key = this.counterKeys.get(id);
+    if (key === undefined) {
+      if (this.counterKeys.size > 10_000) this.counterKeys.clear();
+      key = `${this.counterPrefix}:${createHash('sha256').update(id).digest('hex')}`;
+      this.counterKeys.set(id, key);
     }
-    void reply.header(`x-ratelimit-limit-${THROTTLER}`, limit).header(`x-ratelimit-remaining-${THROTTLER}`, Math.max(0, limit - r.totalHits)).header(`x-ratelimit-reset-${THROTTLER}`, r.timeToExpire);
+    return key;
   }
 
-  private async forward(req: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<FastifyReply> {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.upstream.request({ method: 'POST', path: req.url, headers: upstreamRequestHeaders(req, principal), body: req.raw });
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      this.logger.warn(`inference unavailable for ${req.method} ${req.url}: ${err.code ?? ''} ${err.message}`);
-      const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
-      throw new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`);
+  private fail(req: IncomingMessage, res: ServerResponse, e: unknown, requestId: string): void {
+    const { status, body, errorId } = translateError(e, requestId);
+    if (errorId) this.logger.error(`${req.method ?? ''} ${req.url ?? ''} failed (errorId ${errorId}): ${(e as Error).stack ?? String(e)}`);
+    httpErrors().inc({ code: body.error.code, status: String(status) });
+    if (res.headersSent) {
+      res.destroy();
+      return;
     }
-    reply.code(res.statusCode);
-    // The service answered before reading the whole body (a refusal): close rather than drain it.
-    if (!req.raw.readableEnded) void reply.header('connection', 'close');
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value !== undefined && !DROP_RESPONSE.has(name)) void reply.header(name, value);
-    }
-    return reply.send(res.body);
+    const given = (e as { headers?: OutgoingHttpHeaders }).headers;
+    const text = JSON.stringify(body);
+    // Unread request bytes would be taken for the next request on this connection: close it.
+    const close = !req.readableEnded ? { connection: 'close' } : {};
+    void this.security()
+      .catch(() => ({}))
+      .then((security) => {
+        res.writeHead(status, { ...security, ...given, [REQUEST_ID_HEADER]: requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...close });
+        res.end(text);
+        if (!req.readableEnded) req.resume();
+      });
   }
+}
+
+function rateHeaders(d: RateDecision): OutgoingHttpHeaders {
+  return { [`x-ratelimit-limit-${THROTTLER}`]: String(d.limit), [`x-ratelimit-remaining-${THROTTLER}`]: String(d.remaining), [`x-ratelimit-reset-${THROTTLER}`]: String(d.resetS) };
+}
+
+/** As fastify's `req.ip` with trustProxy: the left-most X-Forwarded-For entry, else the peer. */
+function clientIp(req: IncomingMessage): string {
+  const xff = req.headers['x-forwarded-for'];
+  const first = typeof xff === 'string' ? xff.split(',')[0]?.trim() : undefined;
+  return first || req.socket.remoteAddress || '';
+}
+
+function readWhole(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    readBody(req, BUFFER_LIMIT, (err, body) => (err || !body ? reject(new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, err?.message ?? 'no body')) : resolve(body)));
+  });
 }

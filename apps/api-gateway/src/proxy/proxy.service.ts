@@ -62,12 +62,17 @@ export class ProxyService {
  * credentials, plus the request id and, for an authenticated call, who is calling.
  */
 export function upstreamRequestHeaders(req: FastifyRequest, principal: Principal | undefined): IncomingHttpHeaders {
+  return upstreamHeaders(req.headers, req.ip, principal);
+}
+
+/** `upstreamRequestHeaders` from the parts (the raw inference routes have no FastifyRequest). */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, ip: string, principal: Principal | undefined): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (!DROP_REQUEST.has(name)) out[name] = value;
+  for (const name in incoming) {
+    if (!DROP_REQUEST.has(name)) out[name] = incoming[name];
   }
-  out[REQUEST_ID_HEADER] = req.headers[REQUEST_ID_HEADER];
-  out['x-forwarded-for'] = req.ip;
+  out[REQUEST_ID_HEADER] = incoming[REQUEST_ID_HEADER];
+  out['x-forwarded-for'] = ip;
   // Credentials stop here: services learn who is calling from these headers, which only the gateway sets.
   if (principal) {
     out[ACTOR_HEADER] = formatActor(principal.actor);

@@ -1,10 +1,17 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { serveRawRoutes } from '@shipyard/service-kit';
 import type { InferenceConfig } from '../config';
 import { inferenceMetrics } from '../models/inference-metrics';
 import { ModelManager } from '../models/model-manager';
-import { registerInferenceRoutes } from './inference.routes';
+import { rawInferenceRoutes, registerInferenceRoutes } from './inference.routes';
 
-/** Adds the data-plane routes to the service's fastify instance (main.ts and the tests both call it). */
+/**
+ * Adds the data-plane routes to the service (main.ts and the tests both call it): infer and predict as
+ * raw node routes in front of fastify (what HTTP clients reach), and every OIP route on fastify.
+ */
 export function configureInferenceHttp(app: NestFastifyApplication, config: InferenceConfig): void {
-  registerInferenceRoutes(app.getHttpAdapter().getInstance(), app.get(ModelManager), inferenceMetrics(), config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES);
+  const models = app.get(ModelManager);
+  const metrics = inferenceMetrics();
+  registerInferenceRoutes(app.getHttpAdapter().getInstance(), models, metrics, config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES);
+  serveRawRoutes(app, rawInferenceRoutes(models, metrics, config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES));
 }

@@ -1,5 +1,9 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { REQUEST_ID_HEADER } from '@shipyard/contracts';
+import { assignRequestId } from '@shipyard/observability';
+import { patternMatcher, RawRoute, readBody } from '@shipyard/service-kit';
 import { EngineClosedError, InferenceRunError } from '../runtime/errors';
 import { InferenceMetrics } from '../models/inference-metrics';
 import { ModelManager } from '../models/model-manager';
@@ -11,81 +15,149 @@ type Req = FastifyRequest<{ Params: Params; Body: Buffer }>;
 
 const JSON_TYPE = 'application/json';
 
+/** One answer of the data plane, whichever HTTP layer carries it. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/**
+ * infer / predict / metadata as functions of (params, body, headers) → answer, shared by the raw
+ * routes (what clients reach) and the fastify routes (what `app.inject` reaches).
+ */
+class DataPlane {
+  private readonly logger = new Logger('inference-http');
+
+  constructor(
+    private readonly models: ModelManager,
+    private readonly metrics: InferenceMetrics,
+  ) {}
+
+  fail(status: number, message: string, model = ''): Answer {
+    this.metrics.errors.labels(model, String(status)).inc();
+    return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: message }) };
+  }
+
+  /** The version serving `name` (and `version`, when asked), or an OIP error answer. */
+  lookup(name: string, version: string | undefined): ServedModel | Answer {
+    const served = this.models.serving(name);
+    if (!served) {
+      const entry = this.models.entry(name);
+      if (entry) return this.fail(503, entry.state === 'failed' ? `model '${name}' failed to load: ${entry.error ?? ''}` : `model '${name}' is loading`, name);
+      return this.fail(404, `model '${name}' is not served`, name);
+    }
+    if (version !== undefined && version !== served.versionLabel) return this.fail(404, `model '${name}' has no version '${version}' here (serving version ${served.versionLabel})`, name);
+    return served;
+  }
+
+  private runFailure(e: unknown, model: string): Answer {
+    if (e instanceof OipError) return this.fail(e.status, e.message, model);
+    if (e instanceof InferenceRunError) return this.fail(400, `the model rejected the input: ${e.message}`, model);
+    if (e instanceof EngineClosedError) return this.fail(503, `model '${model}' was unloaded; retry`, model);
+    this.logger.error(`inference on ${model} failed: ${(e as Error).stack ?? String(e)}`);
+    return this.fail(500, 'internal error', model);
+  }
+
+  async infer(params: Params, body: Buffer, h: IncomingHttpHeaders): Promise<Answer> {
+    const started = performance.now();
+    const served = this.lookup(params.name, params.version);
+    if (!(served instanceof ServedModel)) return served;
+    try {
+      const decoded = decodeInferRequest(body, { contentType: h['content-type'], inferenceHeaderContentLength: h['inference-header-content-length'] as string | undefined }, served.io);
+      const run = await served.infer(decoded.inputs);
+      const encoded = encodeInferResponse(served.name, served.versionLabel, decoded.id, run.outputs, decoded.outputs, decoded.binaryDefault);
+      served.observeLatency((performance.now() - started) / 1000);
+      return { status: 200, headers: encoded.headers, body: encoded.body };
+    } catch (e) {
+      return this.runFailure(e, served.name);
+    }
+  }
+
+  async predict(model: string, body: Buffer): Promise<Answer> {
+    const started = performance.now();
+    const served = this.lookup(model, undefined);
+    if (!(served instanceof ServedModel)) return served;
+    try {
+      const run = await served.infer(decodePredictRequest(body, served.io));
+      const out = encodePredictResponse(run.outputs, served.io);
+      served.observeLatency((performance.now() - started) / 1000);
+      return { status: 200, headers: { 'content-type': JSON_TYPE }, body: out };
+    } catch (e) {
+      return this.runFailure(e, served.name);
+    }
+  }
+}
+
+function sendAnswer(reply: FastifyReply, a: Answer): FastifyReply {
+  return reply.code(a.status).headers(a.headers).send(a.body);
+}
+
+/** Writes an answer on a raw response: one write with the headers, no stream machinery. */
+function writeAnswer(req: IncomingMessage, res: ServerResponse, a: Answer): void {
+  const body = typeof a.body === 'string' ? Buffer.from(a.body, 'utf8') : a.body;
+  res.writeHead(a.status, { ...a.headers, 'content-length': String(body.length), [REQUEST_ID_HEADER]: String(req.headers[REQUEST_ID_HEADER] ?? '') });
+  res.end(body);
+}
+
+/**
+ * The hot data-plane routes (infer, predict) as raw node routes, in front of fastify: see
+ * `serveRawRoutes`. Same answers as the fastify routes below, which stay for `app.inject` and as the
+ * documentation of the surface.
+ */
+export function rawInferenceRoutes(models: ModelManager, metrics: InferenceMetrics, bodyLimit: number): Array<RawRoute<Record<string, string>>> {
+  const plane = new DataPlane(models, metrics);
+  const logger = new Logger('inference-http');
+  const withBody = (req: IncomingMessage, res: ServerResponse, run: (body: Buffer) => Promise<Answer>) => {
+    assignRequestId(req);
+    readBody(req, bodyLimit, (err, body) => {
+      if (err || !body) {
+        if (err?.status === 413) res.setHeader('connection', 'close');
+        writeAnswer(req, res, plane.fail(err?.status ?? 400, err?.message ?? 'no body'));
+        return;
+      }
+      run(body).then(
+        (a) => writeAnswer(req, res, a),
+        (e: unknown) => {
+          logger.error(`${req.method ?? ''} ${req.url ?? ''} failed: ${(e as Error).stack ?? String(e)}`);
+          writeAnswer(req, res, plane.fail(500, 'internal error'));
+        },
+      );
+    });
+  };
+  const infer = (pattern: string): RawRoute<Record<string, string>> => {
+    const match = patternMatcher(pattern);
+    return { method: 'POST', pattern, match, handle: (req, res, p) => withBody(req, res, (body) => plane.infer({ name: p.name ?? '', version: p.version }, body, req.headers)) };
+  };
+  const predictMatch = patternMatcher('/api/v1/predict/:model');
+  return [
+    infer('/v2/models/:name/infer'),
+    infer('/v2/models/:name/versions/:version/infer'),
+    { method: 'POST', pattern: '/api/v1/predict/:model', match: predictMatch, handle: (req, res, p) => withBody(req, res, (body) => plane.predict(p.model ?? '', body)) },
+  ];
+}
+
 /**
  * The data plane as plain fastify routes: no Nest guards, pipes, interceptors or per-request logging on
  * the hot path, bodies as raw Buffers for the codecs, and errors in the OIP shape `{"error": "…"}`.
  */
 export function registerInferenceRoutes(fastify: FastifyInstance, models: ModelManager, metrics: InferenceMetrics, bodyLimit: number): void {
   const logger = new Logger('inference-http');
+  const plane = new DataPlane(models, metrics);
+  const fail = (reply: FastifyReply, status: number, message: string, model = '') => sendAnswer(reply, plane.fail(status, message, model));
 
-  const fail = (reply: FastifyReply, status: number, message: string, model = '') => {
-    metrics.errors.labels(model, String(status)).inc();
-    return reply.code(status).type(JSON_TYPE).send(JSON.stringify({ error: message }));
-  };
-
-  /** The version serving `name` (and `version`, when asked), or an OIP error reply. */
-  const lookup = (name: string, version: string | undefined, reply: FastifyReply): ServedModel | null => {
-    const served = models.serving(name);
-    if (!served) {
-      const entry = models.entry(name);
-      if (entry) void fail(reply, 503, entry.state === 'failed' ? `model '${name}' failed to load: ${entry.error ?? ''}` : `model '${name}' is loading`, name);
-      else void fail(reply, 404, `model '${name}' is not served`, name);
-      return null;
-    }
-    if (version !== undefined && version !== served.versionLabel) {
-      void fail(reply, 404, `model '${name}' has no version '${version}' here (serving version ${served.versionLabel})`, name);
-      return null;
-    }
-    return served;
-  };
-
-  const runFailure = (reply: FastifyReply, e: unknown, model: string) => {
-    if (e instanceof OipError) return fail(reply, e.status, e.message, model);
-    if (e instanceof InferenceRunError) return fail(reply, 400, `the model rejected the input: ${e.message}`, model);
-    if (e instanceof EngineClosedError) return fail(reply, 503, `model '${model}' was unloaded; retry`, model);
-    logger.error(`inference on ${model} failed: ${(e as Error).stack ?? String(e)}`);
-    return fail(reply, 500, 'internal error', model);
-  };
-
-  const infer = async (req: Req, reply: FastifyReply) => {
-    const started = performance.now();
-    const served = lookup(req.params.name, req.params.version, reply);
-    if (!served) return reply;
-    try {
-      const h = req.headers;
-      const decoded = decodeInferRequest(req.body, { contentType: h['content-type'], inferenceHeaderContentLength: h['inference-header-content-length'] as string | undefined }, served.io);
-      const run = await served.infer(decoded.inputs);
-      const encoded = encodeInferResponse(served.name, served.versionLabel, decoded.id, run.outputs, decoded.outputs, decoded.binaryDefault);
-      served.observeLatency((performance.now() - started) / 1000);
-      return reply.code(200).headers(encoded.headers).send(encoded.body);
-    } catch (e) {
-      return runFailure(reply, e, served.name);
-    }
-  };
-
-  const predict = async (req: FastifyRequest<{ Params: { model: string }; Body: Buffer }>, reply: FastifyReply) => {
-    const started = performance.now();
-    const served = lookup(req.params.model, undefined, reply);
-    if (!served) return reply;
-    try {
-      const run = await served.infer(decodePredictRequest(req.body, served.io));
-      const body = encodePredictResponse(run.outputs, served.io);
-      served.observeLatency((performance.now() - started) / 1000);
-      return reply.code(200).type(JSON_TYPE).send(body);
-    } catch (e) {
-      return runFailure(reply, e, served.name);
-    }
-  };
+  const infer = async (req: Req, reply: FastifyReply) => sendAnswer(reply, await plane.infer(req.params, req.body, req.headers));
+  const predict = async (req: FastifyRequest<{ Params: { model: string }; Body: Buffer }>, reply: FastifyReply) => sendAnswer(reply, await plane.predict(req.params.model, req.body));
 
   const metadata = (req: Req, reply: FastifyReply) => {
-    const served = lookup(req.params.name, req.params.version, reply);
-    if (!served) return reply;
+    const served = plane.lookup(req.params.name, req.params.version);
+    if (!(served instanceof ServedModel)) return sendAnswer(reply, served);
     return reply.type(JSON_TYPE).send(JSON.stringify(modelMetadata(served.name, [served.versionLabel], served.io)));
   };
 
   const modelReady = (req: Req, reply: FastifyReply) => {
-    const served = lookup(req.params.name, req.params.version, reply);
-    if (!served) return reply;
+    const served = plane.lookup(req.params.name, req.params.version);
+    if (!(served instanceof ServedModel)) return sendAnswer(reply, served);
     return reply.type(JSON_TYPE).send(JSON.stringify({ name: served.name, ready: true }));
   };
 
