@@ -209,6 +209,45 @@ describe('inference through the gateway: registry versions deployed, served, swa
     expect(wrong).toEqual([]);
   });
 
+  it('answers infer through the gateway with the headers of every gateway route; browsers get CORS; big bodies stream; a down service is a 503', async () => {
+    const body = JSON.stringify({ id: 'hdr-1', inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] });
+    const headers = { authorization: `Bearer ${predictKey}`, 'content-type': 'application/json' };
+    const viaNest = await fetch(`${gateway}/api/v1/models`, { headers: { authorization: `Bearer ${await stack.adminToken()}` } });
+    const fast = await fetch(`${gateway}/v2/models/logistic/infer`, { method: 'POST', headers: { ...headers, 'x-request-id': 'fast-path-1' }, body });
+    expect(fast.status).toBe(200);
+    expect(((await fast.json()) as { id: string }).id).toBe('hdr-1');
+    expect(fast.headers.get('x-request-id')).toBe('fast-path-1');
+    for (const h of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security', 'referrer-policy']) {
+      expect({ h, value: fast.headers.get(h) }).toEqual({ h, value: viaNest.headers.get(h) });
+      expect(fast.headers.get(h)).toBeTruthy();
+    }
+    expect(Number(fast.headers.get('x-ratelimit-remaining-api'))).toBeGreaterThan(0);
+
+    // A browser call (Origin) is answered by the Nest route, with CORS as configured (no origins allowed by default).
+    const browser = await fetch(`${gateway}/v2/models/logistic/infer`, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body });
+    expect(browser.status).toBe(200);
+    expect(browser.headers.get('access-control-allow-origin')).toBeNull();
+
+    // 2 MiB of JSON (over the buffered size) streams to the service, which judges it: a shape error, not a gateway failure.
+    const big = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, LOGISTIC_FEATURES], data: Array.from({ length: 300_000 }, () => 0.125) }] });
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    const streamed = await fetch(`${gateway}/v2/models/logistic/infer`, { method: 'POST', headers, body: big });
+    expect(streamed.status).toBe(400);
+    expect(typeof ((await streamed.json()) as { error: unknown }).error).toBe('string');
+
+    // The service down: the gateway answers 503 in its own shape and stays up.
+    const lone = await TestStack.start({ services: ['api-gateway'], env: { SHIPYARD_INFERENCE_URL: 'http://127.0.0.1:9' } });
+    try {
+      const token = await lone.adminToken();
+      const down = await fetch(`${lone.url('api-gateway')}/v2/models/logistic/infer`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': 'down-1' }, body });
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE', requestId: 'down-1' } });
+      expect((await fetch(`${lone.url('api-gateway')}/health/live`)).status).toBe(200);
+    } finally {
+      await lone.stop();
+    }
+  });
+
   it('gives each of many concurrent callers its own rows when requests are batched', async () => {
     const callers = 64;
     const mlp = mlpModel(7);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Redis from 'ioredis';
@@ -64,8 +63,9 @@ const SECURITY_HEADERS = [
  *      `InferenceRoutes-<handler>-api-<actor id>`), reserving hits in blocks (LeasedRateLimiter), with
  *      the same 429 + Retry-After and X-RateLimit-*-api headers;
  *   5. forwards over the same undici pool as ProxyService with the same headers (x-request-id, the
- *      principal headers, credentials stripped); bodies ≤ 1 MiB go in one write each way, larger ones
- *      stream;
+ *      principal headers, credentials stripped): request bodies ≤ 1 MiB are read whole and sent in one
+ *      write, larger ones stream; the answer goes back chunk by chunk through undici's dispatch API
+ *      (no response stream or promise per request), with backpressure;
  *   6. answers with helmet's headers (taken once from a live answer of the gateway) and x-request-id.
  * Errors use the gateway's `{"error": {code, message, requestId}}` shape; the inference service's own
  * answers (OIP `{"error": "…"}`) pass through untouched. The HTTP latency histogram observes every
@@ -135,31 +135,47 @@ class InferenceFastPath {
     }
     const declared = Number(req.headers['content-length']);
     const body: Buffer | Readable = Number.isFinite(declared) && declared <= BUFFER_LIMIT ? await readWhole(req) : req;
-    let up: Dispatcher.ResponseData;
-    try {
-      up = await this.upstream.request({ method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body });
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
-      const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
-      throw Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out });
-    }
-    for (const name in up.headers) {
-      const value = up.headers[name];
-      if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;
-    }
-    // The service answered before reading the whole body (a refusal): close rather than drain it.
-    if (!req.readableEnded) out.connection = 'close';
-    const length = Number(up.headers['content-length']);
-    if (Number.isFinite(length) && length <= BUFFER_LIMIT) {
-      const bytes = Buffer.from(await up.body.arrayBuffer());
-      res.writeHead(up.statusCode, out);
-      res.end(bytes);
-      return;
-    }
-    res.writeHead(up.statusCode, out);
-    pipeline(up.body, res, (err) => {
-      if (err) this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
+    await new Promise<void>((resolve, reject) => {
+      let answered = false;
+      // undici's dispatch API: no response stream or promise per request, chunks go straight to the client.
+      this.upstream.dispatch(
+        { method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body },
+        {
+          onRequestStart: () => undefined,
+          onResponseStart: (_controller, statusCode, headers) => {
+            answered = true;
+            for (const name in headers) {
+              const value = headers[name];
+              if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;
+            }
+            // The service answered before reading the whole body (a refusal): close rather than drain it.
+            if (!req.readableEnded) out.connection = 'close';
+            res.writeHead(statusCode, out);
+          },
+          onResponseData: (controller, chunk) => {
+            if (!res.write(chunk)) {
+              controller.pause();
+              res.once('drain', () => controller.resume());
+            }
+          },
+          onResponseEnd: () => {
+            res.end();
+            resolve();
+          },
+          onResponseError: (_controller, e) => {
+            const err = e as Error & { code?: string };
+            if (answered) {
+              this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
+              res.destroy(err);
+              resolve();
+              return;
+            }
+            this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
+            const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
+            reject(Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out }));
+          },
+        },
+      );
     });
   }
 
