@@ -10,7 +10,7 @@ import { assignRequestId, httpErrors } from '@shipyard/observability';
 import { DomainError, patternMatcher, RawRoute, readBody, serveRawRoutes, translateError } from '@shipyard/service-kit';
 import { ApiKeyVerifier } from '../auth/api-key-verifier';
 import { JwtVerifier } from '../auth/jwt-verifier';
-import { LeasedRateLimiter, RateDecision } from '../auth/leased-rate-limiter';
+import { LeasedRateLimiter } from '../auth/leased-rate-limiter';
 import { Principal } from '../auth/principal';
 import { presentedCredential } from '../auth/strategies';
 import type { GatewayConfig } from '../config';
@@ -128,7 +128,11 @@ class InferenceFastPath {
     const principal = await this.authenticate(req.headers);
     if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
     const decision = await this.limiter.hit(this.counterKey(handler, principal.actor.id));
-    const out: OutgoingHttpHeaders = { ...(await this.security()), [REQUEST_ID_HEADER]: requestId, ...rateHeaders(decision) };
+    const out: OutgoingHttpHeaders = Object.assign({}, this.headers ?? (await this.security()));
+    out[REQUEST_ID_HEADER] = requestId;
+    out[`x-ratelimit-limit-${THROTTLER}`] = String(decision.limit);
+    out[`x-ratelimit-remaining-${THROTTLER}`] = String(decision.remaining);
+    out[`x-ratelimit-reset-${THROTTLER}`] = String(decision.resetS);
     if (!decision.allowed) {
       Object.assign(out, { [`retry-after-${THROTTLER}`]: String(decision.retryAfterS), 'retry-after': String(decision.retryAfterS) });
       throw Object.assign(new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${decision.retryAfterS} s`, { retryAfterSeconds: decision.retryAfterS, limit: decision.limit }), { headers: out });
@@ -218,10 +222,6 @@ class InferenceFastPath {
         if (!req.readableEnded) req.resume();
       });
   }
-}
-
-function rateHeaders(d: RateDecision): OutgoingHttpHeaders {
-  return { [`x-ratelimit-limit-${THROTTLER}`]: String(d.limit), [`x-ratelimit-remaining-${THROTTLER}`]: String(d.remaining), [`x-ratelimit-reset-${THROTTLER}`]: String(d.resetS) };
 }
 
 /** As fastify's `req.ip` with trustProxy: the left-most X-Forwarded-For entry, else the peer. */
