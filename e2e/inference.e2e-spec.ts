@@ -209,7 +209,7 @@ describe('inference through the gateway: registry versions deployed, served, swa
     expect(wrong).toEqual([]);
   });
 
-  it('answers infer through the gateway with the headers of every gateway route; browsers get CORS; big bodies stream; a down service is a 503', async () => {
+  it('answers infer through the gateway with x-request-id, nosniff and rate-limit headers; browsers get CORS and helmet; big bodies stream; a down service is a 503', async () => {
     const body = JSON.stringify({ id: 'hdr-1', inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] });
     const headers = { authorization: `Bearer ${predictKey}`, 'content-type': 'application/json' };
     const viaNest = await fetch(`${gateway}/api/v1/models`, { headers: { authorization: `Bearer ${await stack.adminToken()}` } });
@@ -217,16 +217,19 @@ describe('inference through the gateway: registry versions deployed, served, swa
     expect(fast.status).toBe(200);
     expect(((await fast.json()) as { id: string }).id).toBe('hdr-1');
     expect(fast.headers.get('x-request-id')).toBe('fast-path-1');
-    for (const h of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security', 'referrer-policy']) {
-      expect({ h, value: fast.headers.get(h) }).toEqual({ h, value: viaNest.headers.get(h) });
-      expect(fast.headers.get(h)).toBeTruthy();
-    }
+    // A JSON answer to a non-browser client: nosniff, not helmet's document headers (browsers take the route below).
+    expect(fast.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(fast.headers.get('content-security-policy')).toBeNull();
     expect(Number(fast.headers.get('x-ratelimit-remaining-api'))).toBeGreaterThan(0);
 
     // A browser call (Origin) is answered by the Nest route, with CORS as configured (no origins allowed by default).
     const browser = await fetch(`${gateway}/v2/models/logistic/infer`, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body });
     expect(browser.status).toBe(200);
     expect(browser.headers.get('access-control-allow-origin')).toBeNull();
+    for (const h of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security', 'referrer-policy']) {
+      expect({ h, value: browser.headers.get(h) }).toEqual({ h, value: viaNest.headers.get(h) });
+      expect(browser.headers.get(h)).toBeTruthy();
+    }
 
     // 2 MiB of JSON (over the buffered size) streams to the service, which judges it: a shape error, not a gateway failure.
     const big = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, LOGISTIC_FEATURES], data: Array.from({ length: 300_000 }, () => 0.125) }] });
