@@ -9,7 +9,7 @@ import { CreateExperimentUseCase } from '../experiments/create-experiment.use-ca
 import { CreateRunUseCase } from '../runs/create-run.use-case';
 import { batchCommandOf } from './batch-validation';
 import { LogBatchUseCase } from './log-batch.use-case';
-import { numberArray, textArray } from './run-data.repository';
+import { float8Array, int8Array, textArray } from './run-data.repository';
 
 /** History and latest values written by one statement over unnest(), checked row by row in PostgreSQL. */
 describe('log-batch metrics (real PostgreSQL)', () => {
@@ -85,18 +85,23 @@ describe('log-batch metrics (real PostgreSQL)', () => {
     for (const body of [null, undefined, [], 'x', 3]) expect({ body, refusal: refusal(body) }).toMatchObject({ body, refusal: { code: 'VALIDATION_FAILED', details: [{ field: 'body', problems: ['must be a JSON object'] }] } });
   });
 
-  it('builds array literals PostgreSQL reads back exactly', async () => {
+  it('builds binary arrays PostgreSQL reads back exactly', async () => {
     const numbers = [0, -0, 1, -1, 0.1, 1 / 3, 1e-300, 5e-324, 1.7976931348623157e308, -2.5e21, 123456789.123456789, NaN, Infinity, -Infinity];
     const integers = [0, 1, -1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1_700_000_000_000];
     const texts = ['plain', 'with space', 'a"quote', 'back\\slash', '{braces},', 'NULL', '', 'ünï'];
     const c = new Client({ connectionString: db.url });
     await c.connect();
     try {
-      const res = await c.query<{ f: number[]; i: string[]; t: string[] }>('SELECT $1::float8[] AS f, $2::int8[] AS i, $3::text[] AS t', [numberArray(numbers), numberArray(integers), textArray(texts)]);
+      const res = await c.query<{ f: number[]; i: string[]; t: string[]; fs: string; is: string }>('SELECT $1::float8[] AS f, $2::int8[] AS i, $3::text[] AS t, $1::float8[]::text AS fs, $2::int8[]::text AS "is"', [float8Array(numbers), int8Array(integers), textArray(texts)]);
       const row = res.rows[0];
-      expect(row?.f.map((v) => (Object.is(v, -0) ? 0 : v))).toEqual(numbers.map((v) => (Object.is(v, -0) ? 0 : v)));
-      expect(row?.i.map(Number)).toEqual(integers);
+      expect(row?.f).toEqual(numbers.map((v) => (v === 0 ? 0 : v)));
+      expect(Object.is(row?.f[1], 0)).toBe(true); // -0 is stored as 0, as its text form was
+      expect(row?.i).toEqual(integers.map(String)); // exact, not through doubles
       expect(row?.t).toEqual(texts);
+      expect(row?.fs).toBe('{0,0,1,-1,0.1,0.3333333333333333,1e-300,5e-324,1.7976931348623157e+308,-2.5e+21,123456789.12345679,NaN,Infinity,-Infinity}');
+      expect(row?.is).toBe('{0,1,-1,9007199254740991,-9007199254740991,1700000000000}');
+      const empty = await c.query<{ f: number[]; i: string[]; t: string[] }>('SELECT $1::float8[] AS f, $2::int8[] AS i, $3::text[] AS t', [float8Array([]), int8Array([]), textArray([])]);
+      expect(empty.rows[0]).toEqual({ f: [], i: [], t: [] });
     } finally {
       await c.end();
     }

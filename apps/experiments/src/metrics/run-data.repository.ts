@@ -18,23 +18,61 @@ export interface MetricPoint {
   seq: number;
 }
 
+const OID = { int8: 20, text: 25, float8: 701 } as const;
+
 /**
- * PostgreSQL array literals built in one pass. node-postgres would build the same text element by
- * element through its generic value preparation, at several times the cost for 1,000-element arrays.
- * Numbers print as JavaScript prints them, which float8/int8 input reads back exactly (NaN and
- * ±Infinity included); text elements are quoted with backslash escapes, as node-postgres does.
+ * A one-dimensional array in PostgreSQL's binary wire format (array_recv): node-postgres sends a Buffer
+ * parameter as binary, so 1,000 doubles cost 12 kB of memcpy instead of 1,000 shortest-round-trip
+ * number-to-text conversions here and 1,000 text parses in the server. `size` and `write` give each
+ * element's byte length and write it at an offset.
  */
-export function numberArray(values: readonly number[]): string {
-  return `{${values.join(',')}}`;
+function binaryArray<T>(values: readonly T[], oid: number, size: (v: T) => number, write: (buf: Buffer, offset: number, v: T) => void): Buffer {
+  if (values.length === 0) {
+    const empty = Buffer.alloc(12);
+    empty.writeInt32BE(oid, 8); // ndim 0, no nulls
+    return empty;
+  }
+  let bytes = 20;
+  for (const v of values) bytes += 4 + size(v);
+  const buf = Buffer.allocUnsafe(bytes);
+  buf.writeInt32BE(1, 0); // one dimension
+  buf.writeInt32BE(0, 4); // no nulls
+  buf.writeInt32BE(oid, 8);
+  buf.writeInt32BE(values.length, 12);
+  buf.writeInt32BE(1, 16); // lower bound
+  let offset = 20;
+  for (const v of values) {
+    const n = size(v);
+    buf.writeInt32BE(n, offset);
+    write(buf, offset + 4, v);
+    offset += 4 + n;
+  }
+  return buf;
 }
 
-export function textArray(values: readonly string[]): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] ?? '';
-    out += `${i ? ',' : ''}"${/[\\"]/.test(v) ? v.replace(/[\\"]/g, '\\$&') : v}"`;
-  }
-  return `${out}}`;
+/** float8[]: -0 is stored as 0, as its text form "0" was. */
+export function float8Array(values: readonly number[]): Buffer {
+  return binaryArray(values, OID.float8, () => 8, (buf, o, v) => buf.writeDoubleBE(v === 0 ? 0 : v, o));
+}
+
+/** int8[] of safe integers (validation guarantees them), written as two 32-bit halves. */
+export function int8Array(values: readonly number[]): Buffer {
+  return binaryArray(values, OID.int8, () => 8, (buf, o, v) => {
+    const high = Math.floor(v / 4294967296);
+    buf.writeInt32BE(high, o);
+    buf.writeUInt32BE(v - high * 4294967296, o + 4);
+  });
+}
+
+/** text[] as UTF-8, no quoting or escaping needed; each distinct string (a batch repeats its keys) is encoded once. */
+export function textArray(values: readonly string[]): Buffer {
+  const encoded = new Map<string, Buffer>();
+  const parts = values.map((v) => {
+    let b = encoded.get(v);
+    if (!b) encoded.set(v, (b = Buffer.from(v, 'utf8')));
+    return b;
+  });
+  return binaryArray(parts, OID.text, (b) => b.length, (buf, o, b) => b.copy(buf, o));
 }
 
 /** Writes and reads of what is logged to a run: params, metric history + latest values, tags. */
@@ -45,7 +83,7 @@ export class RunDataRepository {
    * order) and, in the same statement, the latest values: per key the point with the highest (step,
    * timestamp), value breaking ties. DISTINCT ON picks each key's best point of the batch (one row per
    * key, sorted, so concurrent batches lock keys in one order); an existing row is replaced only by a
-   * higher (step, timestamp, value). One round trip and one copy of the arrays for both tables.
+   * higher (step, timestamp, value). One round trip and one copy of the arrays (binary, see binaryArray) for both tables.
    */
   async insertMetrics(em: EntityManager, runId: string, m: MetricColumns): Promise<void> {
     if (m.keys.length === 0) return;
@@ -57,7 +95,7 @@ export class RunDataRepository {
        ORDER BY k, st DESC, ts DESC, v DESC
        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step
        WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`,
-      [runId, textArray(m.keys), numberArray(m.values), numberArray(m.timestamps), numberArray(m.steps)],
+      [runId, textArray(m.keys), float8Array(m.values), int8Array(m.timestamps), int8Array(m.steps)],
     );
   }
 
