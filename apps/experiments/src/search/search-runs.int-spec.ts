@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
 import { createServiceApp } from '@shipyard/service-kit';
 import { TestDatabase, TestNatsServer } from '@shipyard/testing';
 import { ExperimentsModule } from '../app.module';
@@ -98,5 +99,13 @@ describe('search ordered by a metric (real PostgreSQL)', () => {
     expect(Number(withMetric)).toBe(15);
     const names = await paged(['metrics.accuracy DESC'], '', limit, 16);
     expect(names).toEqual(expected.slice(16, 18));
+  });
+
+  it('keeps its transaction settings (isolation, timeout, no parallel workers) out of the pooled connections', async () => {
+    const ds = app.get(DataSource);
+    const settings = "SELECT current_setting('transaction_isolation') AS iso, current_setting('statement_timeout') AS timeout, current_setting('max_parallel_workers_per_gather') AS workers";
+    const before = await ds.query<unknown[]>(settings);
+    await app.get(SearchRunsQuery).execute({ experimentIds: [experimentId], filter: 'ORDER BY metrics.accuracy DESC', limit: 5 });
+    expect(await ds.query<unknown[]>(settings)).toEqual(before);
   });
 });

@@ -71,10 +71,11 @@ export class SearchRunsQuery {
       WHERE ${conditions.join(' AND ')}${order.length ? `
       ORDER BY ${order.join(', ')}` : ''}${paged ? ` LIMIT $${params.values.length + 1} OFFSET $${params.values.length + 2}` : ''}`;
 
-    const found = await this.ds.transaction('REPEATABLE READ', async (em) => {
-      // One round trip. No parallel workers: a search reads one page along an index; starting workers
-      // costs more than they save there (and far more on a busy server), and the planner counts neither.
-      await em.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SET LOCAL max_parallel_workers_per_gather = 0`);
+    const found = await this.ds.transaction(async (em) => {
+      // One round trip (SET counts as no query, so the isolation level can still be chosen). REPEATABLE
+      // READ: the two steps of a metric ORDER BY see one snapshot. No parallel workers: a search reads one
+      // page along an index; starting workers costs more than they save there (far more on a busy server).
+      await em.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SET LOCAL max_parallel_workers_per_gather = 0`);
       const pageOf = (sql: string, n: number, skip: number) => rows<RunRow>(em, sql, [...params.values, n, skip]);
       try {
         if (!leading) return await pageOf(select(compiled.joins, where, [...compiled.orderBy, ...tail], true), limit + 1, offset);
