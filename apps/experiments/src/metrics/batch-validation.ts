@@ -16,6 +16,7 @@ export interface ValidBatch {
   tags: Record<string, string>;
 }
 
+const BATCH_FIELDS = new Set(['metrics', 'params', 'tags']);
 const METRIC_FIELDS = new Set(['key', 'value', 'timestamp', 'step']);
 const KV_FIELDS = new Set(['key', 'value']);
 // int8 bounds; JSON numbers beyond 2^53 lose precision anyway, so stay inside the safe integers.
@@ -29,6 +30,17 @@ function asList(value: unknown, field: string): unknown[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new CommandInvalid([{ field, problems: [`${field} must be an array`] }]);
   return value;
+}
+
+/**
+ * A request body as a command: a JSON object with no fields but metrics, params and tags (what the DTO
+ * whitelist checked). Their contents are left to validateBatch, which reads every item once.
+ */
+export function batchCommandOf(body: unknown): LogBatchCommand {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CommandInvalid([{ field: 'body', problems: ['must be a JSON object'] }]);
+  const unknown = Object.keys(body).filter((k) => !BATCH_FIELDS.has(k));
+  if (unknown.length) throw new CommandInvalid(unknown.map((k) => ({ field: k, problems: [`property ${k} should not exist`] })));
+  return body;
 }
 
 /**

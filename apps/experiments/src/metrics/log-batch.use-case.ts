@@ -32,7 +32,6 @@ export class LogBatchUseCase {
       const conflicts = await this.data.insertParams(em, run.id, batch.params);
       if (conflicts.length) throw new ParamImmutable(conflicts);
       await this.data.insertMetrics(em, run.id, batch.metrics);
-      await this.data.upsertLatest(em, run.id, batch.metrics);
       await this.data.upsertTags(em, run.id, batch.tags);
       await this.outbox.add(em, {
         subject: RUN_DATA_LOGGED,

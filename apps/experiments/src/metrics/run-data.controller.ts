@@ -1,10 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, createParamDecorator, Delete, ExecutionContext, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse, LogBatchRequest, LogBatchResponse, LogMetricRequest, LogParamRequest, MetricHistoryQuery as MetricHistoryParams, MetricHistoryResponse, TagInput } from '@shipyard/contracts';
+import type { FastifyRequest } from 'fastify';
 import { Ctx, RequestContext } from '@shipyard/service-kit';
+import { batchCommandOf } from './batch-validation';
 import { DeleteRunTagUseCase } from './delete-tag.use-case';
 import { LogBatchUseCase } from './log-batch.use-case';
 import { MetricHistoryQuery } from './metric-history.query';
+
+/**
+ * The parsed JSON body as it came. The global ValidationPipe leaves custom decorators alone, so a batch
+ * skips class-transformer's copy of up to 1,000 items; the use case validates every item in one pass.
+ */
+const RawBody = createParamDecorator((_: unknown, host: ExecutionContext): unknown => host.switchToHttp().getRequest<FastifyRequest>().body);
 
 @ApiTags('runs')
 @ApiResponse({ status: 400, type: ErrorResponse, description: 'Invalid input' })
@@ -48,9 +56,10 @@ export class RunDataController {
 
   @Post('log-batch')
   @ApiOperation({ summary: 'Log up to 1,000 metrics, 100 params and 100 tags in one transaction (one audit event with counts)' })
+  @ApiBody({ type: LogBatchRequest })
   @ApiCreatedResponse({ type: LogBatchResponse })
-  batch(@Param('id') id: string, @Body() body: LogBatchRequest, @Ctx() ctx: RequestContext) {
-    return this.logBatch.execute(id, body, ctx);
+  batch(@Param('id') id: string, @RawBody() body: unknown, @Ctx() ctx: RequestContext) {
+    return this.logBatch.execute(id, batchCommandOf(body), ctx);
   }
 
   @Get('metric-history')

@@ -18,32 +18,84 @@ export interface MetricPoint {
   seq: number;
 }
 
+const OID = { int8: 20, text: 25, float8: 701 } as const;
+
+/**
+ * A one-dimensional array in PostgreSQL's binary wire format (array_recv): node-postgres sends a Buffer
+ * parameter as binary, so 1,000 doubles cost 12 kB of memcpy instead of 1,000 shortest-round-trip
+ * number-to-text conversions here and 1,000 text parses in the server. `size` and `write` give each
+ * element's byte length and write it at an offset.
+ */
+function binaryArray<T>(values: readonly T[], oid: number, size: (v: T) => number, write: (buf: Buffer, offset: number, v: T) => void): Buffer {
+  if (values.length === 0) {
+    const empty = Buffer.alloc(12);
+    empty.writeInt32BE(oid, 8); // ndim 0, no nulls
+    return empty;
+  }
+  let bytes = 20;
+  for (const v of values) bytes += 4 + size(v);
+  const buf = Buffer.allocUnsafe(bytes);
+  buf.writeInt32BE(1, 0); // one dimension
+  buf.writeInt32BE(0, 4); // no nulls
+  buf.writeInt32BE(oid, 8);
+  buf.writeInt32BE(values.length, 12);
+  buf.writeInt32BE(1, 16); // lower bound
+  let offset = 20;
+  for (const v of values) {
+    const n = size(v);
+    buf.writeInt32BE(n, offset);
+    write(buf, offset + 4, v);
+    offset += 4 + n;
+  }
+  return buf;
+}
+
+/** float8[]: -0 is stored as 0, as its text form "0" was. */
+export function float8Array(values: readonly number[]): Buffer {
+  return binaryArray(values, OID.float8, () => 8, (buf, o, v) => buf.writeDoubleBE(v === 0 ? 0 : v, o));
+}
+
+/** int8[] of safe integers (validation guarantees them), written as two 32-bit halves. */
+export function int8Array(values: readonly number[]): Buffer {
+  return binaryArray(values, OID.int8, () => 8, (buf, o, v) => {
+    const high = Math.floor(v / 4294967296);
+    buf.writeInt32BE(high, o);
+    buf.writeUInt32BE(v - high * 4294967296, o + 4);
+  });
+}
+
+/** text[] as UTF-8, no quoting or escaping needed; each distinct string (a batch repeats its keys) is encoded once. */
+export function textArray(values: readonly string[]): Buffer {
+  const encoded = new Map<string, Buffer>();
+  const parts = values.map((v) => {
+    let b = encoded.get(v);
+    if (!b) encoded.set(v, (b = Buffer.from(v, 'utf8')));
+    return b;
+  });
+  return binaryArray(parts, OID.text, (b) => b.length, (buf, o, b) => b.copy(buf, o));
+}
+
 /** Writes and reads of what is logged to a run: params, metric history + latest values, tags. */
 @Injectable()
 export class RunDataRepository {
-  /** The whole history in one multi-row INSERT over unnest(). */
+  /**
+   * The whole history in one multi-row INSERT over unnest() (in batch order, so seq follows logging
+   * order) and, in the same statement, the latest values: per key the point with the highest (step,
+   * timestamp), value breaking ties. DISTINCT ON picks each key's best point of the batch (one row per
+   * key, sorted, so concurrent batches lock keys in one order); an existing row is replaced only by a
+   * higher (step, timestamp, value). One round trip and one copy of the arrays (binary, see binaryArray) for both tables.
+   */
   async insertMetrics(em: EntityManager, runId: string, m: MetricColumns): Promise<void> {
     if (m.keys.length === 0) return;
     await em.query(
-      `INSERT INTO experiments.metrics (run_id, key, value, timestamp, step)
-       SELECT $1::uuid, k, v, ts, st FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) AS t(k, v, ts, st)`,
-      [runId, m.keys, m.values, m.timestamps, m.steps],
-    );
-  }
-
-  /**
-   * Keeps, per key, the point with the highest (step, timestamp), value breaking ties. DISTINCT ON picks
-   * each key's best point of the batch (one row per key, sorted, so concurrent batches lock keys in one order).
-   */
-  async upsertLatest(em: EntityManager, runId: string, m: MetricColumns): Promise<void> {
-    if (m.keys.length === 0) return;
-    await em.query(
-      `INSERT INTO experiments.latest_metrics AS l (run_id, key, value, timestamp, step)
-       SELECT DISTINCT ON (k) $1::uuid, k, v, ts, st FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) AS t(k, v, ts, st)
+      `WITH t AS (SELECT k, v, ts, st FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) AS u(k, v, ts, st)),
+       history AS (INSERT INTO experiments.metrics (run_id, key, value, timestamp, step) SELECT $1::uuid, k, v, ts, st FROM t)
+       INSERT INTO experiments.latest_metrics AS l (run_id, key, value, timestamp, step)
+       SELECT DISTINCT ON (k) $1::uuid, k, v, ts, st FROM t
        ORDER BY k, st DESC, ts DESC, v DESC
        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step
        WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`,
-      [runId, m.keys, m.values, m.timestamps, m.steps],
+      [runId, textArray(m.keys), float8Array(m.values), int8Array(m.timestamps), int8Array(m.steps)],
     );
   }
 

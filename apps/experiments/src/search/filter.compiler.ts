@@ -20,6 +20,20 @@ export interface CompiledSearch {
   orderBy: string[];
 }
 
+/**
+ * The first ORDER BY term when it is a metric: which join (and order term) it is and its key parameter,
+ * so the query can read the runs that have the metric in latest_metrics (key, value) index order and
+ * reach the runs without it (which sort last, NULLS LAST) only when the page is not full yet.
+ */
+export interface LeadingMetric {
+  /** Index into `joins` (and position 0 of `orderBy`). */
+  join: number;
+  alias: string;
+  /** Placeholder of the metric key, e.g. `$3::text`. */
+  key: string;
+  direction: 'ASC' | 'DESC';
+}
+
 type AttributeKind = 'text' | 'id' | 'time' | 'number';
 interface Attribute {
   column: string;
@@ -77,12 +91,18 @@ export class SearchCompiler {
 
   private readonly joins: string[] = [];
   private readonly orderBy: string[] = [];
+  private leadingMetric: LeadingMetric | null = null;
 
   /** The filter's condition and its own ORDER BY terms. */
   compile(search: ParsedSearch): CompiledSearch {
     const where = search.where ? this.expr(search.where) : null;
     for (const term of search.orderBy) this.order(term, this.text);
     return { where, joins: this.joins, orderBy: this.orderBy };
+  }
+
+  /** The leading metric order term, once all order terms are in (see LeadingMetric). */
+  leading(): LeadingMetric | null {
+    return this.leadingMetric;
   }
 
   /** Order terms that came separately (the orderBy list); errors point into `text`. */
@@ -176,7 +196,9 @@ export class SearchCompiler {
     const table = f.entity === 'metric' ? 'latest_metrics' : f.entity === 'param' ? 'params' : f.entity === 'tag' ? 'run_tags' : null;
     if (table) {
       const alias = `o${this.joins.length}`;
-      this.joins.push(`LEFT JOIN experiments.${table} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${this.params.add(f.key, '::text')}`);
+      const key = this.params.add(f.key, '::text');
+      if (f.entity === 'metric' && this.orderBy.length === 0) this.leadingMetric = { join: this.joins.length, alias, key, direction: dir };
+      this.joins.push(`LEFT JOIN experiments.${table} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${key}`);
       this.orderBy.push(`${alias}.value ${dir} NULLS LAST`);
       return;
     }

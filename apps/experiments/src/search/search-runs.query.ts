@@ -64,15 +64,35 @@ export class SearchRunsQuery {
     const compiled = parseOrFail('filter', () => compiler.compile(parsed));
     for (const o of extraOrder) parseOrFail(o.field, () => compiler.addOrder(o.terms, o.text));
     if (compiled.where) where.push(compiled.where);
-    const sql = `SELECT ${RUN_COLUMNS} FROM experiments.runs r ${compiled.joins.join(' ')}
-      WHERE ${where.join(' AND ')}
-      ORDER BY ${[...compiled.orderBy, 'r.start_time DESC', 'r.id DESC'].join(', ')}
-      LIMIT ${params.add(limit + 1)} OFFSET ${params.add(offset)}`;
+    const leading = compiler.leading();
+    const tail = ['r.start_time DESC', 'r.id DESC'];
+    const select = (joins: string[], conditions: string[], order: string[], paged: boolean): string =>
+      `SELECT ${RUN_COLUMNS} FROM experiments.runs r ${joins.join(' ')}
+      WHERE ${conditions.join(' AND ')}${order.length ? `
+      ORDER BY ${order.join(', ')}` : ''}${paged ? ` LIMIT $${params.values.length + 1} OFFSET $${params.values.length + 2}` : ''}`;
 
     const found = await this.ds.transaction(async (em) => {
-      await em.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+      // One round trip (SET counts as no query, so the isolation level can still be chosen). REPEATABLE
+      // READ: the two steps of a metric ORDER BY see one snapshot. No parallel workers: a search reads one
+      // page along an index; starting workers costs more than they save there (far more on a busy server).
+      await em.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SET LOCAL max_parallel_workers_per_gather = 0`);
+      const pageOf = (sql: string, n: number, skip: number) => rows<RunRow>(em, sql, [...params.values, n, skip]);
       try {
-        return await rows<RunRow>(em, sql, params.values);
+        if (!leading) return await pageOf(select(compiled.joins, where, [...compiled.orderBy, ...tail], true), limit + 1, offset);
+        // Ordered by a metric first: the runs that have it come first in its value order (an inner join
+        // the planner can read from the latest_metrics (key, value) index and stop at the page), then
+        // the runs without it (NULLS LAST) in the remaining order: the same order as one LEFT JOIN.
+        const others = compiled.joins.filter((_, i) => i !== leading.join);
+        const metric = `JOIN experiments.latest_metrics ${leading.alias} ON ${leading.alias}.run_id = r.id AND ${leading.alias}.key = ${leading.key}`;
+        const rest = [...compiled.orderBy.slice(1), ...tail];
+        const first = await pageOf(select([metric, ...others], where, [`${leading.alias}.value ${leading.direction}`, ...rest], true), limit + 1, offset);
+        if (first.length > limit) return first;
+        // Where the runs without the metric start: right after this page's rows, or, when the offset
+        // lies beyond every run with the metric, that many runs past the offset.
+        const skip = first.length > 0 || offset === 0 ? 0 : offset - Number((await rows<{ n: string }>(em, `SELECT count(*) AS n FROM (${select([metric, ...others], where, [], false)}) w`, params.values))[0]?.n ?? 0);
+        const without = `NOT EXISTS (SELECT 1 FROM experiments.latest_metrics x WHERE x.run_id = r.id AND x.key = ${leading.key})`;
+        const second = await pageOf(select(others, [...where, without], rest, true), limit + 1 - first.length, skip);
+        return [...first, ...second];
       } catch (e) {
         if (e instanceof QueryFailedError && (e.driverError as { code?: string }).code === '57014') {
           throw new DomainError('SEARCH_TOO_EXPENSIVE', ErrorKind.InvalidInput, `the search ran longer than ${STATEMENT_TIMEOUT_MS / 1000} s; narrow the filter or the experiments`);
