@@ -10,3 +10,4 @@ export * from './rpc';
 export * from './mlflow-exception-filter';
 export * from './mlflow-args';
 export * from './mlflow-errors';
+export * from './mlflow-filter';
