@@ -30,8 +30,9 @@ function tagKey(a: MlflowArgs): string {
   return key;
 }
 
-/** MLflow's `value` is required on set-tag but may be the empty string. */
+/** MLflow's `value` is required on set-tag but may be the empty string (proto2 keeps its presence). */
 function reqValue(a: MlflowArgs): string {
+  if (a.value === '') return '';
   const value = optString(a, 'value');
   if (value === undefined) throw new MlflowInvalidParameter("Missing value for required parameter 'value'. See the API docs for more information about request parameters.");
   return value;
