@@ -165,30 +165,32 @@ export class MlflowRegistryController {
   @Post('registered-models/set-tag')
   @HttpCode(200)
   async setModelTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const model = await this.lookup.model(this.ds.manager, reqString(a, 'name'));
-    await this.updateModel.execute(model.id, { tags: withTag(model.tags, tagKey(a), reqValue(a)) }, ctx);
+    const key = tagKey(a);
+    const value = reqValue(a);
+    await this.updateModel.execute(reqString(a, 'name'), {}, ctx, (tags) => withTag(tags, key, value));
     return {};
   }
 
   @Delete('registered-models/delete-tag')
   async deleteModelTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const model = await this.lookup.model(this.ds.manager, reqString(a, 'name'));
-    await this.updateModel.execute(model.id, { tags: withTag(model.tags, tagKey(a), null) }, ctx);
+    const key = tagKey(a);
+    await this.updateModel.execute(reqString(a, 'name'), {}, ctx, (tags) => withTag(tags, key, null));
     return {};
   }
 
   @Post('model-versions/set-tag')
   @HttpCode(200)
   async setVersionTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const { model, version } = await this.lookup.version(this.ds.manager, reqString(a, 'name'), reqString(a, 'version'));
-    await this.updateVersion.execute(model.id, String(version.version), { tags: withTag(version.tags, tagKey(a), reqValue(a)) }, ctx);
+    const key = tagKey(a);
+    const value = reqValue(a);
+    await this.updateVersion.execute(reqString(a, 'name'), reqString(a, 'version'), {}, ctx, (tags) => withTag(tags, key, value));
     return {};
   }
 
   @Delete('model-versions/delete-tag')
   async deleteVersionTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const { model, version } = await this.lookup.version(this.ds.manager, reqString(a, 'name'), reqString(a, 'version'));
-    await this.updateVersion.execute(model.id, String(version.version), { tags: withTag(version.tags, tagKey(a), null) }, ctx);
+    const key = tagKey(a);
+    await this.updateVersion.execute(reqString(a, 'name'), reqString(a, 'version'), {}, ctx, (tags) => withTag(tags, key, null));
     return {};
   }
 
