@@ -15,7 +15,7 @@ import { UpdateVersionUseCase } from '../versions/update-version.use-case';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 import { MlflowRegistrySearch } from './mlflow-registry-search';
-import { fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel } from './mlflow-registry.mapper';
+import { fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel, withTag } from './mlflow-registry.mapper';
 
 /** MLflow accepts stage names in any case (get_canonical_stage). */
 function canonicalStage(raw: string): string {
@@ -36,12 +36,6 @@ function reqValue(a: MlflowArgs): string {
   const value = optString(a, 'value');
   if (value === undefined) throw new MlflowInvalidParameter("Missing value for required parameter 'value'. See the API docs for more information about request parameters.");
   return value;
-}
-
-/** The registry's `key:value` tags with `key` set to `value` (or removed when null), other tags kept in order. */
-export function withTag(tags: readonly string[], key: string, value: string | null): string[] {
-  const others = tags.filter((t) => (t.includes(':') ? t.slice(0, t.indexOf(':')) : t) !== key);
-  return value === null ? others : [...others, ...fromMlflowTags([{ key, value }])];
 }
 
 /**
