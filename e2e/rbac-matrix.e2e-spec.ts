@@ -41,6 +41,14 @@ const MLFLOW_ROUTES: Record<string, Permission> = {
   'POST registered-models/alias': 'models:write',
   'DELETE registered-models/alias': 'models:write',
   'GET registered-models/alias': 'models:read',
+  'POST registered-models/rename': 'models:write',
+  'POST registered-models/set-tag': 'models:write',
+  'DELETE registered-models/delete-tag': 'models:write',
+  'GET registered-models/get-latest-versions': 'models:read',
+  'POST registered-models/get-latest-versions': 'models:read',
+  'POST model-versions/set-tag': 'models:write',
+  'DELETE model-versions/delete-tag': 'models:write',
+  'DELETE model-versions/delete': 'models:write',
 };
 const mlflowMatrix = (prefix: string) => Object.fromEntries(Object.entries(MLFLOW_ROUTES).map(([route, need]) => {
   const [method, path] = route.split(' ') as [string, string];

@@ -23,6 +23,7 @@ import { experimentsMigrations } from './migrations';
 import { MlflowArtifactsController } from './mlflow/mlflow-artifacts.controller';
 import { MlflowExperimentsController } from './mlflow/mlflow-experiments.controller';
 import { MlflowRunsController } from './mlflow/mlflow-runs.controller';
+import { MlflowExperimentSearch } from './mlflow/mlflow-experiment-search';
 import { RunArtifacts } from './mlflow/run-artifacts';
 import { RunSummaryResponder } from './rpc/run-summary.responder';
 import { CreateRunUseCase } from './runs/create-run.use-case';
@@ -67,6 +68,7 @@ export class ExperimentsModule {
         RegistryVersions,
         LineageGraphQuery,
         RunArtifacts,
+        MlflowExperimentSearch,
       ],
       exports: USE_CASES,
     };

@@ -13,6 +13,7 @@ import { LineageRepository } from './lineage/lineage.repository';
 import { LineageResponder } from './lineage/lineage.responder';
 import { registryMigrations } from './migrations';
 import { MlflowRegistryController } from './mlflow/mlflow-registry.controller';
+import { MlflowRegistrySearch } from './mlflow/mlflow-registry-search';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
 import { REGISTRY_CONFIG } from './tokens';
 import { CreateModelUseCase } from './models/create-model.use-case';
@@ -46,6 +47,7 @@ export class RegistryModule {
       controllers: [ModelsController, VersionsController, ArtifactsController, ...GOVERNANCE_CONTROLLERS, MlflowRegistryController],
       providers: [
         ModelsRepository,
+        MlflowRegistrySearch,
         CreateModelUseCase,
         UpdateModelUseCase,
         DeleteModelUseCase,

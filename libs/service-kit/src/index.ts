@@ -11,3 +11,4 @@ export * from './mlflow-exception-filter';
 export * from './mlflow-args';
 export * from './mlflow-errors';
 export * from './raw-routes';
+export * from './mlflow-filter';

@@ -32,7 +32,8 @@ export class MlflowRegistryRoutes {
 
   @Get('registered-models/search')
   @RequirePermission('models:read')
-  @ApiOperation({ summary: 'Search registered models by name' })
+  @ApiOperation({ summary: 'Search registered models: filter on name and tags.<key> (=, !=, LIKE, ILIKE; AND), order_by name / creation_timestamp / last_updated_timestamp' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a malformed filter, order_by or page_token' })
   searchRegisteredModels(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('registry', req, reply);
   }
@@ -67,7 +68,8 @@ export class MlflowRegistryRoutes {
 
   @Get('model-versions/search')
   @RequirePermission('models:read')
-  @ApiOperation({ summary: 'Search the versions of a model (filter name = \'<model>\'), newest first' })
+  @ApiOperation({ summary: 'Search model versions: filter on name, version_number, run_id (also IN), source_path and tags.<key> (AND), order_by name / version_number / creation_timestamp / last_updated_timestamp' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a malformed filter, order_by or page_token' })
   searchModelVersions(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('registry', req, reply);
   }
@@ -97,6 +99,70 @@ export class MlflowRegistryRoutes {
   @RequirePermission('models:read')
   @ApiOperation({ summary: 'Get the model version an alias points at' })
   getModelVersionByAlias(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Post('registered-models/rename')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Rename a registered model (its versions follow)' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  renameRegisteredModel(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Post('registered-models/set-tag')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Set a tag on a registered model' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  setRegisteredModelTag(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Delete('registered-models/delete-tag')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Remove a tag from a registered model' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  deleteRegisteredModelTag(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Get('registered-models/get-latest-versions')
+  @RequirePermission('models:read')
+  @ApiOperation({ summary: 'Latest version per stage (all stages, or those in `stages`)' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  getLatestVersions(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Post('registered-models/get-latest-versions')
+  @RequirePermission('models:read')
+  @ApiOperation({ summary: 'Latest version per stage (all stages, or those in `stages`), POST form' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  getLatestVersionsPost(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Post('model-versions/set-tag')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Set a tag on a model version' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  setModelVersionTag(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Delete('model-versions/delete-tag')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Remove a tag from a model version' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  deleteModelVersionTag(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Delete('model-versions/delete')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Refused: Shipyard never deletes model versions (400 INVALID_PARAMETER_VALUE; 404 when the version does not exist)' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
+  deleteModelVersion(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('registry', req, reply);
   }
 }

@@ -42,14 +42,16 @@ export class MlflowTrackingRoutes {
 
   @Post('experiments/search')
   @RequirePermission('experiments:read')
-  @ApiOperation({ summary: 'Search experiments (name filter, view_type, paged)' })
+  @ApiOperation({ summary: 'Search experiments: filter on name, creation_time, last_update_time and tags.<key> (AND), order_by, view_type, paged' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a malformed filter, order_by, view_type or page_token' })
   searchExperiments(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('experiments', req, reply);
   }
 
   @Get('experiments/search')
   @RequirePermission('experiments:read')
-  @ApiOperation({ summary: 'Search experiments (query parameters)' })
+  @ApiOperation({ summary: 'Search experiments (query parameters): same grammar as the POST form' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a malformed filter, order_by, view_type or page_token' })
   searchExperimentsGet(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('experiments', req, reply);
   }

@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MAX_PAGE_SIZE, ViewType } from '@shipyard/contracts';
-import { Args, MLFLOW_PREFIXES, Ctx, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optKeyValues, optString, optStrings, reqString, RequestContext } from '@shipyard/service-kit';
+import { Args, MLFLOW_PREFIXES, Ctx, decodeOffsetToken, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optKeyValues, optString, optStrings, reqString, RequestContext } from '@shipyard/service-kit';
 import { ExperimentNotFound } from '../common/errors';
 import { CreateExperimentUseCase } from '../experiments/create-experiment.use-case';
 import { ExperimentQueries } from '../experiments/experiment.queries';
 import { ExperimentLifecycleUseCase, UpdateExperimentUseCase } from '../experiments/update-experiment.use-case';
+import { MlflowExperimentSearch } from './mlflow-experiment-search';
 import { pageToken, toMlflowExperiment } from './mlflow.mapper';
 import { RunArtifacts } from './run-artifacts';
 
@@ -16,17 +17,6 @@ export function viewType(args: MlflowArgs, name: string): ViewType {
   const view = VIEW_TYPES[raw];
   if (!view) throw new MlflowInvalidParameter(`Invalid value "${raw}" for parameter '${name}' supplied: expected ACTIVE_ONLY, DELETED_ONLY or ALL`);
   return view;
-}
-
-/** search-experiments filters this layer maps onto the name-prefix listing: `name = '…'` or `name LIKE '…%'`. */
-function namePrefixOf(filter: string | undefined): { prefix?: string; exact?: string } {
-  if (!filter) return {};
-  const m = /^\s*(?:attributes?\.)?name\s+(=|LIKE)\s+'((?:[^'\\]|\\.)*)'\s*$/i.exec(filter);
-  if (!m) throw new MlflowInvalidParameter(`Unsupported experiment filter "${filter}": this server supports name = '<name>' and name LIKE '<prefix>%'`);
-  const value = (m[2] ?? '').replace(/\\(.)/g, '$1');
-  if ((m[1] ?? '').toUpperCase() === '=') return { exact: value };
-  if (!/^[^%_]*%$/.test(value)) throw new MlflowInvalidParameter(`Unsupported LIKE pattern "${value}": only a literal prefix followed by % is supported`);
-  return { prefix: value.slice(0, -1) };
 }
 
 /** MLflow's experiment endpoints over the experiments use cases (same rows, same events as the native API). */
@@ -40,6 +30,7 @@ export class MlflowExperimentsController {
     private readonly lifecycle: ExperimentLifecycleUseCase,
     private readonly queries: ExperimentQueries,
     private readonly artifacts: RunArtifacts,
+    private readonly searcher: MlflowExperimentSearch,
   ) {}
 
   private readonly uri = (u: string) => this.artifacts.mlflowUri(u);
@@ -106,14 +97,11 @@ export class MlflowExperimentsController {
   }
 
   private async search(a: MlflowArgs) {
-    const { prefix, exact } = namePrefixOf(optString(a, 'filter'));
+    const filter = optString(a, 'filter');
     const orderBy = optStrings(a, 'order_by');
-    if (orderBy.some((o) => !/^\s*(attributes?\.)?creation_time(\s+DESC)?\s*$/i.test(o))) {
-      throw new MlflowInvalidParameter(`Unsupported order_by ${JSON.stringify(orderBy)}: experiments are listed newest first (creation_time DESC)`);
-    }
     // MLflow allows up to 50,000 per page; a server may return fewer and a next_page_token, which clients follow.
-    const page = await this.queries.list({ namePrefix: exact ?? prefix, view: viewType(a, 'view_type'), limit: Math.min(maxResults(a, 'max_results', MAX_PAGE_SIZE, 50_000), MAX_PAGE_SIZE), cursor: optString(a, 'page_token') });
-    const items = exact !== undefined ? page.items.filter((e) => e.name === exact) : page.items;
-    return { ...(items.length ? { experiments: items.map((e) => toMlflowExperiment(e, this.uri)) } : {}), ...pageToken(page.nextCursor) };
+    const limit = Math.min(maxResults(a, 'max_results', 1000, 50_000), MAX_PAGE_SIZE);
+    const page = await this.searcher.search({ filter, orderBy, view: viewType(a, 'view_type'), limit, offset: decodeOffsetToken(optString(a, 'page_token')) });
+    return { ...(page.items.length ? { experiments: page.items.map((e) => toMlflowExperiment(e, this.uri)) } : {}), ...pageToken(page.nextPageToken) };
   }
 }

@@ -1,30 +1,41 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { MAX_PAGE_SIZE } from '@shipyard/contracts';
-import { Args, MLFLOW_PREFIXES, Ctx, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optKeyValues, optString, optStrings, RequestContext, reqString } from '@shipyard/service-kit';
+import { MAX_PAGE_SIZE, MODEL_STAGES } from '@shipyard/contracts';
+import { Args, MLFLOW_PREFIXES, Ctx, decodeOffsetToken, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optKeyValues, optString, optStrings, RequestContext, reqString } from '@shipyard/service-kit';
 import { AliasNotFound, parseAlias } from '../aliases/alias.errors';
 import { AliasesRepository } from '../aliases/aliases.repository';
 import { DeleteAliasUseCase } from '../aliases/delete-alias.use-case';
 import { SetAliasUseCase } from '../aliases/set-alias.use-case';
 import { CreateModelUseCase } from '../models/create-model.use-case';
 import { DeleteModelUseCase } from '../models/delete-model.use-case';
-import { ModelQueries } from '../models/model.queries';
 import { UpdateModelUseCase } from '../models/update-model.use-case';
 import { CreateVersionUseCase } from '../versions/create-version.use-case';
 import { UpdateVersionUseCase } from '../versions/update-version.use-case';
-import { VersionLookup, VersionQueries } from '../versions/version.queries';
+import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
-import { fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel } from './mlflow-registry.mapper';
+import { MlflowRegistrySearch } from './mlflow-registry-search';
+import { fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel, withTag } from './mlflow-registry.mapper';
 
-/** `name = '…'` or `name LIKE '<prefix>%'`: the registered-model filters this layer maps onto the name-prefix listing. */
-function nameFilter(filter: string | undefined): { prefix?: string; exact?: string } {
-  if (!filter) return {};
-  const m = /^\s*name\s+(=|LIKE|ILIKE)\s+'((?:[^'\\]|\\.)*)'\s*$/i.exec(filter);
-  const value = (m?.[2] ?? '').replace(/\\(.)/g, '$1');
-  if (m && m[1] === '=') return { exact: value };
-  if (m && /^[^%_]*%$/.test(value)) return { prefix: value.slice(0, -1) };
-  throw new MlflowInvalidParameter(`Unsupported filter "${filter}": this server supports name = '<name>' and name LIKE '<prefix>%'`);
+/** MLflow accepts stage names in any case (get_canonical_stage). */
+function canonicalStage(raw: string): string {
+  const stage = MODEL_STAGES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
+  if (!stage) throw new MlflowInvalidParameter(`Invalid Model Version stage: ${raw}. Value must be one of ${MODEL_STAGES.join(', ')}.`);
+  return stage;
+}
+
+function tagKey(a: MlflowArgs): string {
+  const key = reqString(a, 'key');
+  if (key.includes(':')) throw new MlflowInvalidParameter(`Invalid value "${key}" for parameter 'key' supplied: registry tag keys cannot contain ':'`);
+  return key;
+}
+
+/** MLflow's `value` is required on set-tag but may be the empty string (proto2 keeps its presence). */
+function reqValue(a: MlflowArgs): string {
+  if (a.value === '') return '';
+  const value = optString(a, 'value');
+  if (value === undefined) throw new MlflowInvalidParameter("Missing value for required parameter 'value'. See the API docs for more information about request parameters.");
+  return value;
 }
 
 /**
@@ -40,15 +51,14 @@ export class MlflowRegistryController {
     private readonly createModel: CreateModelUseCase,
     private readonly updateModel: UpdateModelUseCase,
     private readonly deleteModel: DeleteModelUseCase,
-    private readonly models: ModelQueries,
     private readonly createVersion: CreateVersionUseCase,
     private readonly updateVersion: UpdateVersionUseCase,
     private readonly lookup: VersionLookup,
-    private readonly versionQueries: VersionQueries,
     private readonly versions: VersionsRepository,
     private readonly setAlias: SetAliasUseCase,
     private readonly deleteAlias: DeleteAliasUseCase,
     private readonly aliases: AliasesRepository,
+    private readonly searcher: MlflowRegistrySearch,
   ) {}
 
   @Post('registered-models/create')
@@ -65,12 +75,9 @@ export class MlflowRegistryController {
 
   @Get('registered-models/search')
   async search(@Args() a: MlflowArgs) {
-    const { prefix, exact } = nameFilter(optString(a, 'filter'));
-    if (optStrings(a, 'order_by').length) throw new MlflowInvalidParameter('order_by is not supported: registered models are listed newest first');
-    const page = await this.models.list({ namePrefix: exact ?? prefix, limit: Math.min(maxResults(a, 'max_results', 100, 1000), MAX_PAGE_SIZE), cursor: optString(a, 'page_token') });
-    const items = exact !== undefined ? page.items.filter((m) => m.name.toLowerCase() === exact.toLowerCase()) : page.items;
-    const models = await Promise.all(items.map((m) => this.registeredModel(m.id)));
-    return { ...(models.length ? { registered_models: models } : {}), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
+    const limit = Math.min(maxResults(a, 'max_results', 100, 1000), MAX_PAGE_SIZE);
+    const page = await this.searcher.models({ filter: optString(a, 'filter'), orderBy: optStrings(a, 'order_by'), limit, offset: decodeOffsetToken(optString(a, 'page_token')) });
+    return { ...(page.items.length ? { registered_models: page.items } : {}), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
   }
 
   @Patch('registered-models/update')
@@ -107,12 +114,9 @@ export class MlflowRegistryController {
 
   @Get('model-versions/search')
   async searchModelVersions(@Args() a: MlflowArgs) {
-    const { exact } = nameFilter(optString(a, 'filter'));
-    if (exact === undefined) throw new MlflowInvalidParameter("model-versions/search needs a filter of the form name = '<model name>'");
-    if (optStrings(a, 'order_by').length) throw new MlflowInvalidParameter('order_by is not supported: versions are listed newest first');
-    const page = await this.versionQueries.list(exact, { limit: Math.min(maxResults(a, 'max_results', 100, 200_000), MAX_PAGE_SIZE), cursor: optString(a, 'page_token') });
-    const versions = await Promise.all(page.items.map((v) => this.modelVersion(v.modelId, v.version)));
-    return { ...(versions.length ? { model_versions: versions } : {}), ...(page.nextCursor ? { next_page_token: page.nextCursor } : {}) };
+    const limit = Math.min(maxResults(a, 'max_results', 10_000, 200_000), MAX_PAGE_SIZE);
+    const page = await this.searcher.modelVersions({ filter: optString(a, 'filter'), orderBy: optStrings(a, 'order_by'), limit, offset: decodeOffsetToken(optString(a, 'page_token')) });
+    return { ...(page.items.length ? { model_versions: page.items } : {}), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) };
   }
 
   @Patch('model-versions/update')
@@ -143,6 +147,82 @@ export class MlflowRegistryController {
     const number = await this.versions.versionOfAlias(this.ds.manager, model.id, alias);
     if (number === null) throw new AliasNotFound(model.name, alias);
     return { model_version: await this.modelVersion(model.id, number) };
+  }
+
+  @Post('registered-models/rename')
+  @HttpCode(200)
+  async rename(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const m = await this.updateModel.execute(reqString(a, 'name'), { name: reqString(a, 'new_name') }, ctx);
+    return { registered_model: await this.registeredModel(m.id) };
+  }
+
+  @Post('registered-models/set-tag')
+  @HttpCode(200)
+  async setModelTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const key = tagKey(a);
+    const value = reqValue(a);
+    await this.updateModel.execute(reqString(a, 'name'), {}, ctx, (tags) => withTag(tags, key, value));
+    return {};
+  }
+
+  @Delete('registered-models/delete-tag')
+  async deleteModelTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const key = tagKey(a);
+    await this.updateModel.execute(reqString(a, 'name'), {}, ctx, (tags) => withTag(tags, key, null));
+    return {};
+  }
+
+  @Post('model-versions/set-tag')
+  @HttpCode(200)
+  async setVersionTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const key = tagKey(a);
+    const value = reqValue(a);
+    await this.updateVersion.execute(reqString(a, 'name'), reqString(a, 'version'), {}, ctx, (tags) => withTag(tags, key, value));
+    return {};
+  }
+
+  @Delete('model-versions/delete-tag')
+  async deleteVersionTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const key = tagKey(a);
+    await this.updateVersion.execute(reqString(a, 'name'), reqString(a, 'version'), {}, ctx, (tags) => withTag(tags, key, null));
+    return {};
+  }
+
+  /**
+   * Shipyard never deletes a model version: it is the registry's record, which lineage, audit, stage
+   * decisions and deployments keep pointing at (a database trigger refuses the DELETE). MLflow's call is
+   * answered with 400 INVALID_PARAMETER_VALUE after the version is found (404 as MLflow when it is not).
+   */
+  @Delete('model-versions/delete')
+  async deleteModelVersion(@Args() a: MlflowArgs) {
+    const { model, version } = await this.lookup.version(this.ds.manager, reqString(a, 'name'), reqString(a, 'version'));
+    throw new MlflowInvalidParameter(
+      `Model version ${version.version} of '${model.name}' cannot be deleted: Shipyard keeps every model version (lineage, audit and deployments refer to it). Remove its aliases or move it to the Archived stage instead, or delete the registered model.`,
+    );
+  }
+
+  @Get('registered-models/get-latest-versions')
+  latestVersionsGet(@Args() a: MlflowArgs) {
+    return this.latestVersions(a);
+  }
+
+  @Post('registered-models/get-latest-versions')
+  @HttpCode(200)
+  latestVersionsPost(@Args() a: MlflowArgs) {
+    return this.latestVersions(a);
+  }
+
+  /** The highest version in each requested stage (every stage when none is given), as MLflow answers it. */
+  private async latestVersions(a: MlflowArgs) {
+    const stages = optStrings(a, 'stages').map(canonicalStage);
+    const model = await this.lookup.model(this.ds.manager, reqString(a, 'name'));
+    const wanted = stages.length ? [...new Set(stages)] : [...MODEL_STAGES];
+    const rows = await this.ds.query<Array<{ version: number }>>(
+      `SELECT DISTINCT ON (stage) version FROM registry.model_versions WHERE model_id = $1 AND stage = ANY($2::text[]) ORDER BY stage, version DESC`,
+      [model.id, wanted],
+    );
+    const versions = await Promise.all(rows.map((r) => r.version).sort((x, y) => x - y).map((n) => this.modelVersion(model.id, n)));
+    return versions.length ? { model_versions: versions } : {};
   }
 
   private async registeredModel(ref: string) {

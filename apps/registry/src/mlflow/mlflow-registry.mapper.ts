@@ -15,6 +15,12 @@ export function fromMlflowTags(tags: KeyValue[]): string[] {
   return tags.map((t) => (t.value === '' ? t.key : `${t.key}:${t.value}`));
 }
 
+/** The registry's `key:value` tags with `key` set to `value` (or removed when null), other tags kept in order. */
+export function withTag(tags: readonly string[], key: string, value: string | null): string[] {
+  const others = tags.filter((t) => (t.includes(':') ? t.slice(0, t.indexOf(':')) : t) !== key);
+  return value === null ? others : [...others, ...fromMlflowTags([{ key, value }])];
+}
+
 /** Proto2 JSON: unset and empty repeated fields are left out; versions are strings, timestamps int64 numbers. */
 export function toMlflowRegisteredModel(m: ModelEntity, aliases: Array<{ alias: string; version: number }>) {
   const tags = toMlflowTags(m.tags);

@@ -18,8 +18,11 @@ export class UpdateModelUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Applies the given fields; the event carries only what changed, before and after. A no-op emits nothing. */
-  async execute(ref: string, cmd: UpdateModelRequest, ctx: RequestContext): Promise<ModelResponse> {
+  /**
+   * Applies the given fields; the event carries only what changed, before and after. A no-op emits nothing.
+   * `editTags` derives the new tags from the current ones under the row lock (a single tag set or removed).
+   */
+  async execute(ref: string, cmd: UpdateModelRequest, ctx: RequestContext, editTags?: (current: readonly string[]) => string[]): Promise<ModelResponse> {
     try {
       return await this.tx.run(async (em) => {
         const model = await this.models.findByRef(em, ref, true);
@@ -27,7 +30,7 @@ export class UpdateModelUseCase {
         const next = {
           name: cmd.name ?? model.name,
           description: cmd.description === undefined ? model.description : cmd.description,
-          tags: cmd.tags === undefined ? model.tags : dedupe(cmd.tags),
+          tags: editTags ? dedupe(editTags(model.tags)) : cmd.tags === undefined ? model.tags : dedupe(cmd.tags),
         };
         const changed = (Object.keys(next) as Mutable[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(model[k]));
         if (changed.length === 0) return toModelResponse(model);

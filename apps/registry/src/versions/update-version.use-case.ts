@@ -19,11 +19,14 @@ export class UpdateVersionUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Description and tags only: everything else about a version is fixed when it is created or uploaded. */
-  async execute(modelRef: string, rawVersion: string, cmd: UpdateVersionRequest, ctx: RequestContext): Promise<VersionResponse> {
+  /**
+   * Description and tags only: everything else about a version is fixed when it is created or uploaded.
+   * `editTags` derives the new tags from the current ones under the row lock (a single tag set or removed).
+   */
+  async execute(modelRef: string, rawVersion: string, cmd: UpdateVersionRequest, ctx: RequestContext, editTags?: (current: readonly string[]) => string[]): Promise<VersionResponse> {
     return this.tx.run(async (em) => {
       const { model, version } = await this.lookup.version(em, modelRef, rawVersion, true);
-      const next = { description: cmd.description === undefined ? version.description : cmd.description, tags: cmd.tags === undefined ? version.tags : dedupe(cmd.tags) };
+      const next = { description: cmd.description === undefined ? version.description : cmd.description, tags: editTags ? dedupe(editTags(version.tags)) : cmd.tags === undefined ? version.tags : dedupe(cmd.tags) };
       const changed = (Object.keys(next) as Mutable[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(version[k]));
       const view = await this.versions.view(em, model, version);
       if (changed.length === 0) return toVersionResponse(view);
