@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { ServiceProcess, TestStack } from '@shipyard/testing';
 import { LOGISTIC_FEATURES, logisticModel, MLP_LAYERS, mlpModel, sampleRows } from '../apps/inference/src/testing/test-models';
 import { mapLimit, request, Target } from './http';
@@ -248,6 +249,31 @@ describe('inference through the gateway: registry versions deployed, served, swa
       expect((await fetch(`${lone.url('api-gateway')}/health/live`)).status).toBe(200);
     } finally {
       await lone.stop();
+    }
+  });
+
+  it('keeps serving through the gateway after clients hang up mid-request (no pooled upstream connection is lost)', async () => {
+    // Two upstream connections: a leak of either would stall the replica within these 40 hang-ups.
+    const gw = await stack.startReplica('api-gateway', { SHIPYARD_GATEWAY_UPSTREAM_CONNECTIONS: '2' });
+    try {
+      const body = JSON.stringify({ inputs: [mlpTensor(sampleRows(256, MLP_IN), 256)] });
+      const head = `POST /v2/models/mlp/infer HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${predictKey}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      const { port } = new URL(gw.baseUrl);
+      for (let i = 0; i < 40; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(Number(port), '127.0.0.1', () => {
+            socket.write(head + body);
+            // Hang up at once, or a little later while the answer is on its way.
+            setTimeout(() => socket.destroy(), i % 4 === 0 ? 0 : i % 5);
+          });
+          socket.on('close', () => resolve());
+          socket.on('error', () => undefined);
+        });
+      }
+      const ok = await Promise.all(Array.from({ length: 4 }, () => fetch(`${gw.baseUrl}/v2/models/mlp/infer`, { method: 'POST', headers: { authorization: `Bearer ${predictKey}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(15_000) })));
+      expect(ok.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await gw.kill('SIGTERM');
     }
   });
 

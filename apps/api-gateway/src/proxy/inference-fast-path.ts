@@ -114,11 +114,27 @@ class InferenceFastPath {
     const body: Buffer | Readable = Number.isFinite(declared) && declared <= BUFFER_LIMIT ? await readWhole(req) : req;
     await new Promise<void>((resolve, reject) => {
       let answered = false;
+      let settled = false;
+      let upstream: Dispatcher.DispatchController | null = null;
+      const settle = (e?: Error) => {
+        if (settled) return;
+        settled = true;
+        if (e) reject(e);
+        else resolve();
+      };
+      // The client went away (a load generator stopping, a timeout): abort the upstream exchange, or a
+      // response paused for backpressure would hold its pooled connection forever.
+      res.once('close', () => {
+        if (!settled) upstream?.abort(new Error('the client closed the connection'));
+      });
       // undici's dispatch API: no response stream or promise per request, chunks go straight to the client.
       this.upstream.dispatch(
         { method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body },
         {
-          onRequestStart: () => undefined,
+          onRequestStart: (controller) => {
+            upstream = controller;
+            if (res.destroyed) controller.abort(new Error('the client closed the connection'));
+          },
           onResponseStart: (_controller, statusCode, headers) => {
             answered = true;
             for (const name in headers) {
@@ -130,26 +146,30 @@ class InferenceFastPath {
             res.writeHead(statusCode, out);
           },
           onResponseData: (controller, chunk) => {
-            if (!res.write(chunk)) {
+            if (!res.write(chunk) && !res.destroyed) {
               controller.pause();
               res.once('drain', () => controller.resume());
             }
           },
           onResponseEnd: () => {
             res.end();
-            resolve();
+            settle();
           },
           onResponseError: (_controller, e) => {
             const err = e as Error & { code?: string };
+            if (res.destroyed) {
+              settle(); // nobody left to answer
+              return;
+            }
             if (answered) {
               this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
               res.destroy(err);
-              resolve();
+              settle();
               return;
             }
             this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
             const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
-            reject(Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out }));
+            settle(Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out }));
           },
         },
       );
