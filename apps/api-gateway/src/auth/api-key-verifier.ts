@@ -31,6 +31,12 @@ export class ApiKeyVerifier {
     private readonly upstreams: Upstreams,
   ) {}
 
+  /** The cached principal of `key` while its entry is fresh, else undefined (call `verify`). */
+  cached(key: string): Principal | undefined {
+    const hit = this.cache.get(key);
+    return hit && hit.until > Date.now() ? hit.principal : undefined;
+  }
+
   async verify(key: string): Promise<Principal | null> {
     const now = Date.now();
     const hit = this.cache.get(key);

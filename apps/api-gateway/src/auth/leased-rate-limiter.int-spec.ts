@@ -45,6 +45,17 @@ describe('LeasedRateLimiter (real Redis)', () => {
     expect(await redis.pttl(k)).toBeGreaterThan(0);
   });
 
+  it('answers from the reservation without Redis once one is held (tryLocal), and asks for one otherwise', async () => {
+    const l = limiter(1_000_000);
+    const k = key();
+    expect(l.tryLocal(k)).toBeNull();
+    expect((await l.hit(k)).allowed).toBe(true);
+    const counted = Number(await redis.get(k));
+    const local = Array.from({ length: 10 }, () => l.tryLocal(k));
+    expect(local.every((d) => d?.allowed === true)).toBe(true);
+    expect(Number(await redis.get(k))).toBe(counted);
+  });
+
   it('never lets two replicas exceed the limit together; unspent reservations only make it trip early', async () => {
     const a = limiter(1000);
     const b = limiter(1000);

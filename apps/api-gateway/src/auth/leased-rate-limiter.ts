@@ -67,6 +67,22 @@ export class LeasedRateLimiter {
     clearInterval(this.sweeper);
   }
 
+  /**
+   * The decision for one request when this replica can take it without Redis (a reserved hit left, or
+   * a block in force); null when a reservation is needed (call `hit`).
+   */
+  tryLocal(redisKey: string): RateDecision | null {
+    const s = this.keys.get(redisKey);
+    if (!s) return null;
+    const now = Date.now();
+    if (s.blockedUntil > now) return this.refused(s, now);
+    if (s.lease > 0 && s.windowEnds > now) {
+      s.lease--;
+      return { allowed: true, limit: this.limit, remaining: Math.max(0, this.limit - (s.total - s.lease)), resetS: Math.ceil((s.windowEnds - now) / 1000), retryAfterS: 0 };
+    }
+    return null;
+  }
+
   /** One request against the counter `redisKey` (`<prefix>:<throttler>:<key>`, as RedisThrottlerStorage builds it). */
   async hit(redisKey: string): Promise<RateDecision> {
     for (;;) {
@@ -76,11 +92,8 @@ export class LeasedRateLimiter {
         s = { lease: 0, total: 0, windowEnds: 0, blockedUntil: 0, reserving: null };
         this.keys.set(redisKey, s);
       }
-      if (s.blockedUntil > now) return this.refused(s, now);
-      if (s.lease > 0 && s.windowEnds > now) {
-        s.lease--;
-        return { allowed: true, limit: this.limit, remaining: Math.max(0, this.limit - (s.total - s.lease)), resetS: Math.ceil((s.windowEnds - now) / 1000), retryAfterS: 0 };
-      }
+      const local = this.tryLocal(redisKey);
+      if (local) return local;
       if (s.windowEnds <= now) {
         s.lease = 0;
         s.total = 0;

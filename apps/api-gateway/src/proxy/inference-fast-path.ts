@@ -10,7 +10,7 @@ import { assignRequestId, httpErrors } from '@shipyard/observability';
 import { DomainError, patternMatcher, RawRoute, readBody, serveRawRoutes, translateError } from '@shipyard/service-kit';
 import { ApiKeyVerifier } from '../auth/api-key-verifier';
 import { JwtVerifier } from '../auth/jwt-verifier';
-import { LeasedRateLimiter } from '../auth/leased-rate-limiter';
+import { LeasedRateLimiter, RateDecision } from '../auth/leased-rate-limiter';
 import { Principal } from '../auth/principal';
 import { presentedCredential } from '../auth/strategies';
 import type { GatewayConfig } from '../config';
@@ -92,15 +92,45 @@ class InferenceFastPath {
     private readonly counterPrefix: string,
   ) {}
 
+  /**
+   * One request, as a chain of callbacks: with the API key cached and a reserved rate-limit hit left
+   * (the steady state) it creates no promise at all; a cache miss, a JWT or a reservation takes the
+   * async branch. Any throw or rejection ends in `fail`.
+   */
   handle(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes): void {
     const requestId = assignRequestId(req);
-    this.serve(req, res, handler, requestId).catch((e: unknown) => this.fail(req, res, e, requestId));
+    const fail = (e: unknown) => this.fail(req, res, e, requestId);
+    try {
+      const credential = presentedCredential({ headers: req.headers });
+      const cached = credential?.kind === 'api_key' ? this.apiKeys.cached(credential.value) : undefined;
+      if (cached) this.authorized(req, res, handler, requestId, cached, fail);
+      else this.authenticate(req.headers).then((p) => this.authorized(req, res, handler, requestId, p, fail), fail);
+    } catch (e) {
+      fail(e);
+    }
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes, requestId: string): Promise<void> {
-    const principal = await this.authenticate(req.headers);
-    if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
-    const decision = await this.limiter.hit(this.counterKey(handler, principal.actor.id));
+  private authorized(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes, requestId: string, principal: Principal, fail: (e: unknown) => void): void {
+    try {
+      if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
+      const key = this.counterKey(handler, principal.actor.id);
+      const local = this.limiter.tryLocal(key);
+      if (local) this.admitted(req, res, requestId, principal, local, fail);
+      else this.limiter.hit(key).then((d) => this.admitted(req, res, requestId, principal, d, fail), fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private admitted(req: IncomingMessage, res: ServerResponse, requestId: string, principal: Principal, decision: RateDecision, fail: (e: unknown) => void): void {
+    try {
+      this.admit(req, res, requestId, principal, decision, fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private admit(req: IncomingMessage, res: ServerResponse, requestId: string, principal: Principal, decision: RateDecision, fail: (e: unknown) => void): void {
     const out: OutgoingHttpHeaders = Object.assign({}, SECURITY_HEADERS);
     out[REQUEST_ID_HEADER] = requestId;
     out[`x-ratelimit-limit-${THROTTLER}`] = String(decision.limit);
@@ -108,72 +138,79 @@ class InferenceFastPath {
     out[`x-ratelimit-reset-${THROTTLER}`] = String(decision.resetS);
     if (!decision.allowed) {
       Object.assign(out, { [`retry-after-${THROTTLER}`]: String(decision.retryAfterS), 'retry-after': String(decision.retryAfterS) });
-      throw Object.assign(new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${decision.retryAfterS} s`, { retryAfterSeconds: decision.retryAfterS, limit: decision.limit }), { headers: out });
+      fail(Object.assign(new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${decision.retryAfterS} s`, { retryAfterSeconds: decision.retryAfterS, limit: decision.limit }), { headers: out }));
+      return;
     }
     const declared = Number(req.headers['content-length']);
-    const body: Buffer | Readable = Number.isFinite(declared) && declared <= BUFFER_LIMIT ? await readWhole(req) : req;
-    await new Promise<void>((resolve, reject) => {
-      let answered = false;
-      let settled = false;
-      let upstream: Dispatcher.DispatchController | null = null;
-      const settle = (e?: Error) => {
-        if (settled) return;
-        settled = true;
-        if (e) reject(e);
-        else resolve();
-      };
-      // The client went away (a load generator stopping, a timeout): abort the upstream exchange, or a
-      // response paused for backpressure would hold its pooled connection forever.
-      res.once('close', () => {
-        if (!settled) upstream?.abort(new Error('the client closed the connection'));
-      });
-      // undici's dispatch API: no response stream or promise per request, chunks go straight to the client.
-      this.upstream.dispatch(
-        { method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body },
-        {
-          onRequestStart: (controller) => {
-            upstream = controller;
-            if (res.destroyed) controller.abort(new Error('the client closed the connection'));
-          },
-          onResponseStart: (_controller, statusCode, headers) => {
-            answered = true;
-            for (const name in headers) {
-              const value = headers[name];
-              if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;
-            }
-            // The service answered before reading the whole body (a refusal): close rather than drain it.
-            if (!req.readableEnded) out.connection = 'close';
-            res.writeHead(statusCode, out);
-          },
-          onResponseData: (controller, chunk) => {
-            if (!res.write(chunk) && !res.destroyed) {
-              controller.pause();
-              res.once('drain', () => controller.resume());
-            }
-          },
-          onResponseEnd: () => {
-            res.end();
-            settle();
-          },
-          onResponseError: (_controller, e) => {
-            const err = e as Error & { code?: string };
-            if (res.destroyed) {
-              settle(); // nobody left to answer
-              return;
-            }
-            if (answered) {
-              this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
-              res.destroy(err);
-              settle();
-              return;
-            }
-            this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
-            const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
-            settle(Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out }));
-          },
-        },
-      );
+    if (!(Number.isFinite(declared) && declared <= BUFFER_LIMIT)) {
+      this.forward(req, res, principal, out, req, fail);
+      return;
+    }
+    readBody(req, BUFFER_LIMIT, (err, body) => {
+      if (err || !body) {
+        fail(new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, err?.message ?? 'no body'));
+        return;
+      }
+      try {
+        this.forward(req, res, principal, out, body, fail);
+      } catch (e) {
+        fail(e);
+      }
     });
+  }
+
+  /** Sends the request upstream and the answer back, chunk by chunk (undici's dispatch API: no stream or promise per request). */
+  private forward(req: IncomingMessage, res: ServerResponse, principal: Principal, out: OutgoingHttpHeaders, body: Buffer | Readable, fail: (e: unknown) => void): void {
+    let answered = false;
+    let settled = false;
+    let upstream: Dispatcher.DispatchController | null = null;
+    // The client went away (a load generator stopping, a timeout): abort the upstream exchange, or a
+    // response paused for backpressure would hold its pooled connection forever.
+    res.once('close', () => {
+      if (!settled) upstream?.abort(new Error('the client closed the connection'));
+    });
+    this.upstream.dispatch(
+      { method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body },
+      {
+        onRequestStart: (controller) => {
+          upstream = controller;
+          if (res.destroyed) controller.abort(new Error('the client closed the connection'));
+        },
+        onResponseStart: (_controller, statusCode, headers) => {
+          answered = true;
+          for (const name in headers) {
+            const value = headers[name];
+            if (value !== undefined && !DROP_RESPONSE.has(name)) out[name] = value;
+          }
+          // The service answered before reading the whole body (a refusal): close rather than drain it.
+          if (!req.readableEnded) out.connection = 'close';
+          res.writeHead(statusCode, out);
+        },
+        onResponseData: (controller, chunk) => {
+          if (!res.write(chunk) && !res.destroyed) {
+            controller.pause();
+            res.once('drain', () => controller.resume());
+          }
+        },
+        onResponseEnd: () => {
+          settled = true;
+          res.end();
+        },
+        onResponseError: (_controller, e) => {
+          settled = true;
+          const err = e as Error & { code?: string };
+          if (res.destroyed) return; // nobody left to answer
+          if (answered) {
+            this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
+            res.destroy(err);
+            return;
+          }
+          this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
+          const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
+          fail(Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out }));
+        },
+      },
+    );
   }
 
   private async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
@@ -218,10 +255,4 @@ function clientIp(req: IncomingMessage): string {
   const xff = req.headers['x-forwarded-for'];
   const first = typeof xff === 'string' ? xff.split(',')[0]?.trim() : undefined;
   return first || req.socket.remoteAddress || '';
-}
-
-function readWhole(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    readBody(req, BUFFER_LIMIT, (err, body) => (err || !body ? reject(new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, err?.message ?? 'no body')) : resolve(body)));
-  });
 }
