@@ -15,18 +15,20 @@ type Version = { name: string; version: string; run_id?: string; source?: string
 describe('MLflow search grammars and registry endpoints through the gateway', () => {
   let stack: TestStack;
   let mlflow: Target;
+  let keyId: string;
   const api = '/api/2.0/mlflow';
   const prefix = `srch${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'api-gateway'] });
     const admin = await stack.adminToken();
-    const key = await request<{ key: string }>(stack.url('api-gateway'), 'POST', '/api/v1/api-keys', {
+    const key = await request<{ key: string; id: string }>(stack.url('api-gateway'), 'POST', '/api/v1/api-keys', {
       token: admin,
       body: { name: 'mlflow-search', scopes: ['experiments:read', 'experiments:write', 'models:read', 'models:write'] },
     });
     expect(key.status).toBe(201);
     mlflow = { url: stack.url('api-gateway'), token: key.body.key };
+    keyId = key.body.id;
   });
 
   afterAll(async () => {
@@ -263,11 +265,60 @@ describe('MLflow search grammars and registry endpoints through the gateway', ()
       await call('POST', 'registered-models/rename', { name: renamed, new_name: m2 });
     });
 
-    it('refuses model-versions/delete: versions are never deleted (404 for an unknown version)', async () => {
-      await invalid('DELETE', 'model-versions/delete', { name: m1, version: '1' }, /cannot be deleted/);
-      expect((await call<{ model_version: Version }>('GET', `model-versions/get?name=${m1}&version=1`)).model_version.version).toBe('1');
-      const missing = await request(mlflow, 'DELETE', `${api}/model-versions/delete`, { body: { name: m1, version: '99' } });
+    it('soft-deletes a model version as MLflow does: gone from every read, aliases removed, numbering continues, audited', async () => {
+      const m = `${prefix}-del-model`;
+      await call('POST', 'registered-models/create', { name: m });
+      for (const n of [1, 2, 3]) await call('POST', 'model-versions/create', { name: m, source: `s3://bucket/del/${n}` });
+      expect(await call('POST', 'registered-models/alias', { name: m, alias: 'champion', version: '2' })).toEqual({});
+      expect((await call<{ model_version: Version & { aliases?: string[] } }>('GET', `registered-models/alias?name=${m}&alias=champion`)).model_version.version).toBe('2');
+
+      const requestId = `mlflow-delete-${randomUUID()}`;
+      const del = await request(mlflow, 'DELETE', `${api}/model-versions/delete`, { body: { name: m, version: '2' }, headers: { 'x-request-id': requestId } });
+      expect({ status: del.status, body: del.body }).toEqual({ status: 200, body: {} });
+
+      const gone = { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringMatching(/deleted/) } };
+      const get = await request(mlflow, 'GET', `${api}/model-versions/get?name=${m}&version=2`);
+      expect({ status: get.status, body: get.body }).toEqual(gone);
+      expect((await search({ filter: `name = '${m}'` })).model_versions?.map((v) => v.version)).toEqual(['3', '1']);
+      expect(await search({ filter: `name = '${m}' AND version_number = 2` })).toEqual({});
+      const alias = await request(mlflow, 'GET', `${api}/registered-models/alias?name=${m}&alias=champion`);
+      expect({ status: alias.status, body: alias.body }).toEqual({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.any(String) } });
+      expect((await call<{ registered_model: { aliases?: unknown[] } }>('GET', `registered-models/get?name=${m}`)).registered_model.aliases).toBeUndefined();
+      // An alias cannot be pointed at the deleted version again.
+      const realias = await request(mlflow, 'POST', `${api}/registered-models/alias`, { body: { name: m, alias: 'champion', version: '2' } });
+      expect(realias.status).toBe(404);
+
+      // get-latest-versions: v3 is the newest in None; once v3 is deleted too, v1 is, never the deleted v2.
+      expect((await call<{ model_versions: Version[] }>('GET', `registered-models/get-latest-versions?name=${m}`)).model_versions.map((v) => v.version)).toEqual(['3']);
+      expect(await call('DELETE', 'model-versions/delete', { name: m, version: '3' })).toEqual({});
+      expect((await call<{ model_versions: Version[] }>('POST', 'registered-models/get-latest-versions', { name: m, stages: ['None'] })).model_versions.map((v) => v.version)).toEqual(['1']);
+
+      // The chain keeps the deleted rows: the next version is 4.
+      expect((await call<{ model_version: Version }>('POST', 'model-versions/create', { name: m, source: 's3://bucket/del/4' })).model_version.version).toBe('4');
+
+      for (const version of ['2', '3']) {
+        const again = await request(mlflow, 'DELETE', `${api}/model-versions/delete`, { body: { name: m, version } });
+        expect({ status: again.status, body: again.body }).toEqual(gone);
+      }
+      const missing = await request(mlflow, 'DELETE', `${api}/model-versions/delete`, { body: { name: m, version: '99' } });
       expect({ status: missing.status, body: missing.body }).toEqual({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.any(String) } });
+      await invalid('DELETE', 'model-versions/delete', { name: m, version: 'two' }, /positive integer/);
+
+      const admin: Target = { url: stack.url('api-gateway'), token: await stack.adminToken() };
+      const events = await waitFor('model_version.deleted and model_alias.deleted in audit', async () => {
+        const e = (await auditEvents(admin, { correlationId: requestId })).filter((x) => x.correlationId === requestId);
+        return e.length >= 2 ? e : null;
+      });
+      expect(events.map((e) => e.subject).sort()).toEqual(['shipyard.registry.model_alias.deleted.v1', 'shipyard.registry.model_version.deleted.v1']);
+      const deleted = events.find((e) => e.subject === 'shipyard.registry.model_version.deleted.v1');
+      expect(deleted).toMatchObject({
+        actor: { type: 'api_key', id: keyId },
+        aggregate: { type: 'model_version' },
+        payload: { modelName: m, version: 2, stage: 'None', removedAliases: ['champion'] },
+        before: { version: 2, aliases: ['champion'] },
+        after: { deletedAt: expect.any(String), deletedBy: expect.stringContaining(keyId) },
+      });
+      expect(events.find((e) => e.subject === 'shipyard.registry.model_alias.deleted.v1')).toMatchObject({ actor: { type: 'api_key', id: keyId }, payload: { modelName: m, alias: 'champion', version: 2 } });
     });
   });
 });

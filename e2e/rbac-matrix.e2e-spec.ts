@@ -87,6 +87,7 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'GET /api/v1/models/:id/versions': 'models:read',
   'GET /api/v1/models/:id/versions/:v': 'models:read',
   'PATCH /api/v1/models/:id/versions/:v': 'models:write',
+  'DELETE /api/v1/models/:id/versions/:v': 'models:write',
   'PUT /api/v1/models/:id/versions/:v/artifact': 'models:write',
   'GET /api/v1/models/:id/versions/:v/artifact': 'models:read',
   'POST /api/v1/models/:id/versions/:v/artifact/upload-url': 'models:write',

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
-import { TestStack } from '@shipyard/testing';
+import { TestStack, waitFor } from '@shipyard/testing';
 import { auditEvents, mapLimit, request, Target } from './http';
 import { linearOnnx } from './onnx-fixtures';
 
@@ -233,6 +233,63 @@ describe('registry versions and artifacts through the gateway (real PostgreSQL, 
     } finally {
       await nc.close();
     }
+  });
+
+  it('soft-deletes a version (even in Production): gone from reads and resolution, row kept and frozen by the database', async () => {
+    const m = await model();
+    for (let i = 0; i < 3; i++) await version(m);
+    expect((await upload(m, 1, randomBytes(50))).status).toBe(200);
+    expect((await upload(m, 2, randomBytes(60))).status).toBe(200);
+    expect((await request(gw, 'POST', `/api/v1/models/${m}/versions/2/stage`, { body: { stage: 'Production' } })).status).toBe(200);
+    expect((await request(gw, 'PUT', `/api/v1/models/${m}/aliases/champion`, { body: { version: 2 } })).status).toBe(200);
+
+    expect((await request(gw, 'DELETE', `/api/v1/models/${m}/versions/2`, { token: viewer.token })).status).toBe(403);
+    expect((await request<ErrorBody>(gw, 'DELETE', `/api/v1/models/${m}/versions/zero`)).body.error.code).toBe('INVALID_VERSION_NUMBER');
+    const del = await request(gw, 'DELETE', `/api/v1/models/${m}/versions/2`);
+    expect(del.status).toBe(204);
+
+    const get = await request<ErrorBody>(gw, 'GET', `/api/v1/models/${m}/versions/2`);
+    expect({ status: get.status, code: get.body.error.code, message: get.body.error.message }).toEqual({ status: 404, code: 'VERSION_NOT_FOUND', message: `version 2 of model "${m}" was deleted` });
+    expect((await request(gw, 'GET', `/api/v1/models/${m}/versions/2/artifact`)).status).toBe(404);
+    expect((await request(gw, 'DELETE', `/api/v1/models/${m}/versions/2`)).status).toBe(404);
+    expect((await request(gw, 'DELETE', `/api/v1/models/${m}/versions/9`)).status).toBe(404);
+    expect((await request<{ items: Version[] }>(gw, 'GET', `/api/v1/models/${m}/versions`)).body.items.map((v) => v.version)).toEqual([3, 1]);
+    expect((await request<{ items: Version[] }>(gw, 'GET', `/api/v1/models/${m}/versions?stage=Production`)).body.items).toEqual([]);
+    expect((await request<{ items: unknown[] }>(gw, 'GET', `/api/v1/models?namePrefix=${m}&stage=Production`)).body.items).toEqual([]);
+    expect((await request(gw, 'PUT', `/api/v1/models/${m}/aliases/champion`, { body: { version: 2 } })).status).toBe(404);
+    expect((await request(gw, 'POST', `/api/v1/models/${m}/versions/2/stage`, { body: { stage: 'Archived' } })).status).toBe(404);
+    expect((await request<Version>(gw, 'POST', `/api/v1/models/${m}/versions`, { body: { framework: 'other' } })).body.version).toBe(4);
+
+    const nc = await connect({ servers: stack.nats.url });
+    const resolve = async (ref: Record<string, unknown>) => JSONCodec<{ ok: boolean; result?: { version: number }; error?: { code: string; message: string } }>().decode((await nc.request('rpc.registry.model_version.resolve.v1', JSONCodec().encode({ model: m, ...ref }), { timeout: 5000 })).data);
+    try {
+      expect(await resolve({ version: 2 })).toMatchObject({ ok: false, error: { code: 'VERSION_NOT_FOUND', message: expect.stringMatching(/deleted/) } });
+      expect(await resolve({ stage: 'Production' })).toMatchObject({ ok: false, error: { code: 'VERSION_NOT_FOUND' } });
+      expect(await resolve({ alias: 'champion' })).toMatchObject({ ok: false, error: { code: 'VERSION_NOT_FOUND' } });
+      expect(await resolve({})).toMatchObject({ ok: true, result: { version: 1 } });
+    } finally {
+      await nc.close();
+    }
+
+    const [row] = await stack.db.query<{ id: string; model_id: string; stage: string; deleted_at: Date | null; deleted_by: string | null }>(
+      `SELECT v.id, v.model_id, v.stage, v.deleted_at, v.deleted_by FROM registry.model_versions v JOIN registry.models m ON m.id = v.model_id WHERE m.name = $1 AND v.version = 2`, [m]);
+    expect(row).toMatchObject({ stage: 'Production', deleted_at: expect.any(Date), deleted_by: expect.stringMatching(/^user:/) });
+    expect(await stack.db.query(`SELECT alias FROM registry.model_aliases WHERE model_id = $1`, [row?.model_id])).toEqual([]);
+    // The database, not only the code: the row is never removed, a deleted row never changes, deletion changes nothing else.
+    await expect(stack.db.query(`DELETE FROM registry.model_versions WHERE id = $1`, [row?.id])).rejects.toThrow(/never deleted/);
+    await expect(stack.db.query(`UPDATE registry.model_versions SET description = 'x' WHERE id = $1`, [row?.id])).rejects.toThrow(/is deleted and cannot change/);
+    await expect(stack.db.query(`UPDATE registry.model_versions SET stage = 'Archived' WHERE id = $1`, [row?.id])).rejects.toThrow(/is deleted and cannot change/);
+    await expect(stack.db.query(`UPDATE registry.model_versions SET deleted_at = NULL, deleted_by = NULL WHERE id = $1`, [row?.id])).rejects.toThrow(/is deleted and cannot change/);
+    await expect(stack.db.query(`UPDATE registry.model_versions SET deleted_at = now(), deleted_by = 'user:x', description = 'x' WHERE model_id = $1 AND version = 1`, [row?.model_id])).rejects.toThrow(/may set deleted_at and deleted_by only/);
+    await expect(stack.db.query(`UPDATE registry.model_versions SET deleted_at = now() WHERE model_id = $1 AND version = 1`, [row?.model_id])).rejects.toThrow(/model_versions_deleted_pair/);
+    await expect(stack.db.query(`INSERT INTO registry.model_aliases (model_id, alias, version, updated_by, updated_at) VALUES ($1, 'back', 2, 'user:x', now())`, [row?.model_id])).rejects.toThrow(/deleted version/);
+
+    const deleted = await waitFor('model_version.deleted in audit', async () => (await auditEvents(gw, { aggregateId: row?.id ?? '' })).find((e) => e.subject === 'shipyard.registry.model_version.deleted.v1') ?? null);
+    expect(deleted).toMatchObject({
+      actor: { type: 'user' },
+      payload: { modelName: m, version: 2, stage: 'Production', removedAliases: ['champion'] },
+      before: { stage: 'Production', aliases: ['champion'] },
+    });
   });
 
   it('records version writes in audit with before/after', async () => {

@@ -26,6 +26,7 @@ import { RestoreModelUseCase } from './models/restore-model.use-case';
 import { UpdateModelUseCase } from './models/update-model.use-case';
 import { CreateVersionUseCase } from './versions/create-version.use-case';
 import { ModelVersionEntity } from './versions/model-version.entity';
+import { DeleteVersionUseCase } from './versions/delete-version.use-case';
 import { UpdateVersionUseCase } from './versions/update-version.use-case';
 import { VersionLookup, VersionQueries } from './versions/version.queries';
 import { VersionsController } from './versions/versions.controller';
@@ -58,6 +59,7 @@ export class RegistryModule {
         VersionQueries,
         CreateVersionUseCase,
         UpdateVersionUseCase,
+        DeleteVersionUseCase,
         { provide: REGISTRY_CONFIG, useValue: config },
         ...artifactStorageProviders(config),
         FinalizeUpload,

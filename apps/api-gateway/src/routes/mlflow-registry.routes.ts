@@ -160,7 +160,7 @@ export class MlflowRegistryRoutes {
 
   @Delete('model-versions/delete')
   @RequirePermission('models:write')
-  @ApiOperation({ summary: 'Refused: Shipyard never deletes model versions (400 INVALID_PARAMETER_VALUE; 404 when the version does not exist)' })
+  @ApiOperation({ summary: 'Delete a model version (soft, as MLflow\'s SQL store: it disappears from every read and its aliases are removed; 404 when it does not exist or is already deleted)' })
   @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: a missing or malformed parameter' })
   deleteModelVersion(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('registry', req, reply);

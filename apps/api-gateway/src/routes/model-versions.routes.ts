@@ -1,5 +1,5 @@
-import { Controller, Get, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CompleteUploadRequest, CreateVersionRequest, DownloadUrlResponse, ErrorResponse, STAGES, UpdateVersionRequest, UploadUrlResponse, VERSION_STATUSES, VersionPageResponse, VersionResponse } from '@shipyard/contracts';
 import { RequirePermission } from '../auth/access-policy';
@@ -55,6 +55,20 @@ export class ModelVersionsRoutes {
   @ApiBody({ type: UpdateVersionRequest })
   @ApiOkResponse({ type: VersionResponse })
   update(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
+  @Delete(':v')
+  @RequirePermission('models:write')
+  @ApiOperation({
+    summary: 'Delete a version (soft: the row, its number and its history stay; its aliases are removed)',
+    description: 'The version disappears from every read (404 VERSION_NOT_FOUND saying it was deleted) and inference no longer resolves it; numbering continues after it. A Staging or Production version is deleted too, as MLflow does.',
+  })
+  @ApiParam({ name: 'v', description: 'Version number' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiResponse({ status: 400, type: ErrorResponse, description: 'INVALID_VERSION_NUMBER: the version is not a positive integer' })
+  @ApiResponse({ status: 404, type: ErrorResponse, description: 'No such model or version, or the version is already deleted' })
+  remove(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('registry', req, reply);
   }
 }

@@ -39,6 +39,12 @@ export class AliasesRepository {
     await em.query(`UPDATE registry.model_aliases SET version = $3, updated_by = $4, updated_at = $5 WHERE model_id = $1 AND lower(alias) = lower($2)`, [modelId, row.alias, row.version, row.updatedBy, row.updatedAt]);
   }
 
+  /** Removes every alias pointing at version `version` of the model; returns them, by name. */
+  async deleteForVersion(em: EntityManager, modelId: string, version: number): Promise<AliasRow[]> {
+    const rows = await queryReturning<Raw>(em, `DELETE FROM registry.model_aliases WHERE model_id = $1 AND version = $2 RETURNING alias, version, updated_by, updated_at`, [modelId, version]);
+    return rows.map(toRow).sort((a, b) => a.alias.localeCompare(b.alias));
+  }
+
   async delete(em: EntityManager, modelId: string, alias: string): Promise<AliasRow | null> {
     const rows = await queryReturning<Raw>(em, `DELETE FROM registry.model_aliases WHERE model_id = $1 AND lower(alias) = lower($2) RETURNING alias, version, updated_by, updated_at`, [modelId, alias]);
     return rows[0] ? toRow(rows[0]) : null;

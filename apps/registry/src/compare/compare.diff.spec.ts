@@ -7,7 +7,7 @@ function view(version: number, over: Partial<ModelVersionEntity> = {}, aliases: 
   const v = Object.assign(new ModelVersionEntity(), {
     id: `00000000-0000-7000-8000-00000000000${version}`, modelId: '00000000-0000-7000-8000-0000000000aa', version, previousVersion: version > 1 ? version - 1 : null, status: 'READY', stage: 'None',
     framework: 'onnx', description: null, tags: [], sourceRunId: `run-${version}`, signature: null, artifactKey: 'k', artifactSize: 100, artifactSha256: 'a'.repeat(64), artifactContentType: null, sourceUri: null,
-    failureReason: null, createdBy: 'user:u', createdByUser: 'u', createdAt: new Date(0), updatedAt: new Date(0), ...over,
+    failureReason: null, createdBy: 'user:u', createdByUser: 'u', createdAt: new Date(0), updatedAt: new Date(0), deletedAt: null, deletedBy: null, ...over,
   } satisfies ModelVersionEntity);
   return { version: v, modelName: 'churn', aliases };
 }

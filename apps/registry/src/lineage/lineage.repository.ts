@@ -15,7 +15,7 @@ interface VersionRow {
 }
 
 const SELECT = `SELECT v.id, v.model_id, m.name AS model_name, v.version, v.stage, v.status, v.source_run_id, v.created_at
-  FROM registry.model_versions v JOIN registry.models m ON m.id = v.model_id AND m.deleted_at IS NULL`;
+  FROM registry.model_versions v JOIN registry.models m ON m.id = v.model_id AND m.deleted_at IS NULL AND v.deleted_at IS NULL`;
 
 function toLineage(r: VersionRow): LineageModelVersion {
   return { id: r.id, modelId: r.model_id, modelName: r.model_name, version: r.version, stage: r.stage, status: r.status, sourceRunId: r.source_run_id, createdAt: r.created_at.toISOString() };

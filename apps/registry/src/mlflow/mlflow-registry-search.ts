@@ -63,7 +63,7 @@ const orderSql = (order: MlflowOrderBy[], columns: Readonly<Record<string, strin
 
 /**
  * registered-models/search and model-versions/search in MLflow's terms over registry.models and
- * registry.model_versions (live models only): filters compiled to SQL with placeholders, offset page tokens.
+ * registry.model_versions (live models and versions only): filters compiled to SQL with placeholders, offset page tokens.
  */
 @Injectable()
 export class MlflowRegistrySearch {
@@ -111,7 +111,7 @@ export class MlflowRegistrySearch {
     const { where, order } = MlflowRegistrySearch.parseVersions(q.filter, q.orderBy);
     const { values, p } = params();
     const sql = `SELECT v.id FROM registry.model_versions v JOIN registry.models m ON m.id = v.model_id AND m.deleted_at IS NULL
-      ${where.length ? `WHERE ${conditions(where, VERSION_COLUMN, 'v.tags', p).join(' AND ')}` : ''}
+      WHERE ${['v.deleted_at IS NULL', ...conditions(where, VERSION_COLUMN, 'v.tags', p)].join(' AND ')}
       ORDER BY ${orderSql(order, VERSION_COLUMN)}, v.id OFFSET ${p(q.offset)} LIMIT ${p(q.limit + 1)}`;
     const ids = (await this.ds.query<Array<{ id: string }>>(sql, values)).map((r) => r.id);
     const page = ids.slice(0, q.limit);

@@ -11,6 +11,7 @@ import { CreateModelUseCase } from '../models/create-model.use-case';
 import { DeleteModelUseCase } from '../models/delete-model.use-case';
 import { UpdateModelUseCase } from '../models/update-model.use-case';
 import { CreateVersionUseCase } from '../versions/create-version.use-case';
+import { DeleteVersionUseCase } from '../versions/delete-version.use-case';
 import { UpdateVersionUseCase } from '../versions/update-version.use-case';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
@@ -53,6 +54,7 @@ export class MlflowRegistryController {
     private readonly deleteModel: DeleteModelUseCase,
     private readonly createVersion: CreateVersionUseCase,
     private readonly updateVersion: UpdateVersionUseCase,
+    private readonly deleteVersion: DeleteVersionUseCase,
     private readonly lookup: VersionLookup,
     private readonly versions: VersionsRepository,
     private readonly setAlias: SetAliasUseCase,
@@ -188,17 +190,11 @@ export class MlflowRegistryController {
     return {};
   }
 
-  /**
-   * Shipyard never deletes a model version: it is the registry's record, which lineage, audit, stage
-   * decisions and deployments keep pointing at (a database trigger refuses the DELETE). MLflow's call is
-   * answered with 400 INVALID_PARAMETER_VALUE after the version is found (404 as MLflow when it is not).
-   */
+  /** A soft delete, as MLflow's SQL store does: the version vanishes from every read, its aliases go with it. */
   @Delete('model-versions/delete')
-  async deleteModelVersion(@Args() a: MlflowArgs) {
-    const { model, version } = await this.lookup.version(this.ds.manager, reqString(a, 'name'), reqString(a, 'version'));
-    throw new MlflowInvalidParameter(
-      `Model version ${version.version} of '${model.name}' cannot be deleted: Shipyard keeps every model version (lineage, audit and deployments refer to it). Remove its aliases or move it to the Archived stage instead, or delete the registered model.`,
-    );
+  async deleteModelVersion(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    await this.deleteVersion.execute(reqString(a, 'name'), reqString(a, 'version'), ctx);
+    return {};
   }
 
   @Get('registered-models/get-latest-versions')
@@ -218,7 +214,7 @@ export class MlflowRegistryController {
     const model = await this.lookup.model(this.ds.manager, reqString(a, 'name'));
     const wanted = stages.length ? [...new Set(stages)] : [...MODEL_STAGES];
     const rows = await this.ds.query<Array<{ version: number }>>(
-      `SELECT DISTINCT ON (stage) version FROM registry.model_versions WHERE model_id = $1 AND stage = ANY($2::text[]) ORDER BY stage, version DESC`,
+      `SELECT DISTINCT ON (stage) version FROM registry.model_versions WHERE model_id = $1 AND deleted_at IS NULL AND stage = ANY($2::text[]) ORDER BY stage, version DESC`,
       [model.id, wanted],
     );
     const versions = await Promise.all(rows.map((r) => r.version).sort((x, y) => x - y).map((n) => this.modelVersion(model.id, n)));

@@ -50,7 +50,7 @@ export class ModelsRepository {
     const qb = em.createQueryBuilder(ModelEntity, 'm').where('m.deleted_at IS NULL');
     if (f.namePrefix) qb.andWhere("lower(m.name) LIKE lower(:prefix) ESCAPE '\\'", { prefix: `${escapeLike(f.namePrefix)}%` });
     if (f.tag) qb.andWhere(':tag = ANY(m.tags)', { tag: f.tag });
-    if (f.stage) qb.andWhere('EXISTS (SELECT 1 FROM registry.model_versions v WHERE v.model_id = m.id AND v.stage = :stage)', { stage: f.stage });
+    if (f.stage) qb.andWhere('EXISTS (SELECT 1 FROM registry.model_versions v WHERE v.model_id = m.id AND v.stage = :stage AND v.deleted_at IS NULL)', { stage: f.stage });
     if (f.alias) qb.andWhere('EXISTS (SELECT 1 FROM registry.model_aliases a WHERE a.model_id = m.id AND lower(a.alias) = lower(:alias))', { alias: f.alias });
     if (f.beforeId) qb.andWhere('m.id < :beforeId', { beforeId: f.beforeId });
     return qb.orderBy('m.id', 'DESC').limit(f.limit).getMany();

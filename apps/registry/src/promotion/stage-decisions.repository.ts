@@ -51,7 +51,7 @@ export class StageDecisionsRepository {
   async archiveProduction(em: EntityManager, modelId: string, exceptVersionId: string, at: Date): Promise<number[]> {
     const rows = await queryReturning<{ version: number }>(
       em,
-      `UPDATE registry.model_versions SET stage = 'Archived', updated_at = $3 WHERE model_id = $1 AND stage = 'Production' AND id <> $2 RETURNING version`,
+      `UPDATE registry.model_versions SET stage = 'Archived', updated_at = $3 WHERE model_id = $1 AND stage = 'Production' AND id <> $2 AND deleted_at IS NULL RETURNING version`,
       [modelId, exceptVersionId, at],
     );
     return rows.map((r) => r.version).sort((a, b) => a - b);

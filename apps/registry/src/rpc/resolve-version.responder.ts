@@ -7,7 +7,7 @@ import { ArtifactStore } from '@shipyard/storage';
 import { RegistryConfig } from '../config';
 import { REGISTRY_CONFIG } from '../tokens';
 import { ModelVersionEntity } from '../versions/model-version.entity';
-import { VersionErrorCode, VersionNotFound, VersionStateError } from '../versions/version.errors';
+import { VersionDeleted, VersionErrorCode, VersionNotFound, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 
@@ -50,7 +50,11 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       version = found?.version ?? null;
     }
     if (!version) {
-      if (req.version !== undefined) throw new VersionNotFound(model.name, req.version);
+      if (req.version !== undefined) {
+        // A deleted version is never served, even to a deployment that pinned its number.
+        const deletedAt = await this.versions.deletedAt(em, model.id, req.version);
+        throw deletedAt ? new VersionDeleted(model.name, req.version, deletedAt) : new VersionNotFound(model.name, req.version);
+      }
       throw new DomainError(VersionErrorCode.NotFound, ErrorKind.NotFound, `model "${model.name}" has no ${what}`);
     }
     if (version.status !== 'READY' || !version.artifactKey || version.artifactSize === null || !version.artifactSha256) throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);

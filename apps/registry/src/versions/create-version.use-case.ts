@@ -52,6 +52,8 @@ export class CreateVersionUseCase {
         createdByUser: ctx.userId,
         createdAt: now,
         updatedAt: now,
+        deletedAt: null,
+        deletedBy: null,
       } satisfies ModelVersionEntity);
       await this.versions.insert(em, v);
       const response = toVersionResponse({ version: v, modelName: model.name, aliases: [] });

@@ -28,6 +28,9 @@ export class ModelVersionEntity {
   @Column('text', { name: 'created_by_user' }) createdByUser!: string;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  /** Soft delete (MLflow's delete-model-version): set once, with nothing else, by DeleteVersionUseCase; the row is then frozen. */
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt!: Date | null;
+  @Column('text', { name: 'deleted_by', nullable: true }) deletedBy!: string | null;
 }
 
 /** A version together with what callers almost always need beside it. */

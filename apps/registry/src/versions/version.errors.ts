@@ -21,6 +21,13 @@ export class VersionNotFound extends DomainError<VersionErrorCode> {
   }
 }
 
+/** A soft-deleted version reads as absent (404, as MLflow answers it); the message and details say it was deleted. */
+export class VersionDeleted extends DomainError<VersionErrorCode> {
+  constructor(model: string, version: number, deletedAt: Date) {
+    super(VersionErrorCode.NotFound, ErrorKind.NotFound, `version ${version} of model "${model}" was deleted`, { deleted: true, deletedAt: deletedAt.toISOString() });
+  }
+}
+
 export class VersionStateError extends DomainError<VersionErrorCode> {
   constructor(code: VersionErrorCode.NotPendingUpload | VersionErrorCode.NotReady, model: string, version: number, status: string) {
     const want = code === VersionErrorCode.NotReady ? 'READY' : 'PENDING_UPLOAD or FAILED';

@@ -6,11 +6,11 @@ import { ModelEntity } from '../models/model.entity';
 import { InvalidModelCursor, ModelNotFound } from '../models/model.errors';
 import { ModelsRepository } from '../models/models.repository';
 import { ModelVersionEntity, VersionView } from './model-version.entity';
-import { parseVersionNumber, VersionNotFound } from './version.errors';
+import { parseVersionNumber, VersionDeleted, VersionNotFound } from './version.errors';
 import { toVersionResponse } from './version.mapper';
 import { VersionsRepository } from './versions.repository';
 
-/** Loads a live model and one of its versions by `{id}` and `{v}` path segments, or fails with 404. */
+/** Loads a live model and one of its live (not deleted) versions by `{id}` and `{v}` path segments, or fails with 404. */
 @Injectable()
 export class VersionLookup {
   constructor(
@@ -28,7 +28,10 @@ export class VersionLookup {
     const number = typeof rawVersion === 'number' ? rawVersion : parseVersionNumber(rawVersion);
     const model = await this.model(em, modelRef);
     const version = await this.versions.find(em, model, number, lock);
-    if (!version) throw new VersionNotFound(model.name, number);
+    if (!version) {
+      const deletedAt = await this.versions.deletedAt(em, model.id, number);
+      throw deletedAt ? new VersionDeleted(model.name, number, deletedAt) : new VersionNotFound(model.name, number);
+    }
     return { model, version };
   }
 

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CreateVersionRequest, ErrorResponse, ListVersionsQuery, UpdateVersionRequest, VersionPageResponse, VersionResponse } from '@shipyard/contracts';
 import { Ctx, RequestContext } from '@shipyard/service-kit';
 import { CreateVersionUseCase } from './create-version.use-case';
+import { DeleteVersionUseCase } from './delete-version.use-case';
 import { UpdateVersionUseCase } from './update-version.use-case';
 import { VersionQueries } from './version.queries';
 
@@ -15,6 +16,7 @@ export class VersionsController {
   constructor(
     private readonly createVersion: CreateVersionUseCase,
     private readonly updateVersion: UpdateVersionUseCase,
+    private readonly deleteVersion: DeleteVersionUseCase,
     private readonly queries: VersionQueries,
   ) {}
 
@@ -46,5 +48,14 @@ export class VersionsController {
   @ApiOkResponse({ type: VersionResponse })
   update(@Param('id') id: string, @Param('v') v: string, @Body() body: UpdateVersionRequest, @Ctx() ctx: RequestContext) {
     return this.updateVersion.execute(id, v, body, ctx);
+  }
+
+  @Delete(':v')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a version (soft: the row, its number and its history stay; its aliases are removed)' })
+  @ApiParam({ name: 'v', description: 'Version number' })
+  @ApiNoContentResponse()
+  remove(@Param('id') id: string, @Param('v') v: string, @Ctx() ctx: RequestContext) {
+    return this.deleteVersion.execute(id, v, ctx);
   }
 }

@@ -32,15 +32,23 @@ export class VersionsRepository {
     await em.save(ModelVersionEntity, v);
   }
 
-  /** The version `number` of a live model; `lock` takes a row lock for an update. */
+  /** The version `number` of a live model unless it was deleted; `lock` takes a row lock for an update. */
   async find(em: EntityManager, model: ModelEntity, number: number, lock = false): Promise<ModelVersionEntity | null> {
-    const qb = em.createQueryBuilder(ModelVersionEntity, 'v').where('v.model_id = :m AND v.version = :n', { m: model.id, n: number });
+    const qb = em.createQueryBuilder(ModelVersionEntity, 'v').where('v.model_id = :m AND v.version = :n AND v.deleted_at IS NULL', { m: model.id, n: number });
     if (lock) qb.setLock('pessimistic_write');
     return qb.getOne();
   }
 
-  async findById(em: EntityManager, id: string): Promise<ModelVersionEntity | null> {
-    return em.findOne(ModelVersionEntity, { where: { id } });
+  /** When version `number` of the model was soft-deleted, or null if it is live or never existed. */
+  async deletedAt(em: EntityManager, modelId: string, number: number): Promise<Date | null> {
+    const rows = await em.query<Array<{ deleted_at: Date }>>(`SELECT deleted_at FROM registry.model_versions WHERE model_id = $1 AND version = $2 AND deleted_at IS NOT NULL`, [modelId, number]);
+    return rows[0]?.deleted_at ?? null;
+  }
+
+  /** The soft delete: sets only deleted_at and deleted_by (the trigger refuses any other change with them). */
+  async markDeleted(em: EntityManager, v: ModelVersionEntity, at: Date, by: string): Promise<void> {
+    await em.query(`UPDATE registry.model_versions SET deleted_at = $2, deleted_by = $3 WHERE id = $1 AND deleted_at IS NULL`, [v.id, at, by]);
+    Object.assign(v, { deletedAt: at, deletedBy: by });
   }
 
   async aliasesOf(em: EntityManager, modelId: string, numbers: number[]): Promise<Map<number, string[]>> {
@@ -63,7 +71,7 @@ export class VersionsRepository {
   }
 
   async list(em: EntityManager, model: ModelEntity, f: VersionFilter): Promise<VersionView[]> {
-    const qb = em.createQueryBuilder(ModelVersionEntity, 'v').where('v.model_id = :m', { m: model.id });
+    const qb = em.createQueryBuilder(ModelVersionEntity, 'v').where('v.model_id = :m AND v.deleted_at IS NULL', { m: model.id });
     if (f.stage) qb.andWhere('v.stage = :stage', { stage: f.stage });
     if (f.status) qb.andWhere('v.status = :status', { status: f.status });
     if (f.alias) qb.andWhere('v.version IN (SELECT a.version FROM registry.model_aliases a WHERE a.model_id = :m AND lower(a.alias) = lower(:alias))', { alias: f.alias });
