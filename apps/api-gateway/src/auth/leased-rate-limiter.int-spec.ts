@@ -82,6 +82,19 @@ describe('LeasedRateLimiter (real Redis)', () => {
     expect((await storage.increment(suffix, 60_000, 3, 60_000, 'api')).isBlocked).toBe(true);
   });
 
+  it('lets requests through while Redis is unreachable (an outage of the limiter is not an outage of the API)', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const l = new LeasedRateLimiter(down, 1, 60_000);
+    try {
+      const k = key();
+      const decisions = [await l.hit(k), await l.hit(k)]; // over the limit of 1, yet let through
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true]);
+    } finally {
+      l.close();
+      down.disconnect();
+    }
+  });
+
   it('starts a new window once the old one expires', async () => {
     const l = limiter(2, 300);
     const k = key();
