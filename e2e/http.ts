@@ -28,6 +28,13 @@ export async function request<T = unknown>(target: Target, method: string, path:
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
+/** One MLflow REST call under `base` (e.g. /api/2.0/mlflow): asserts the status (200 unless told) and returns the body. */
+export async function mlflowCall<T = Record<string, unknown>>(target: Target, base: string, method: string, path: string, body?: unknown, expected = 200): Promise<T> {
+  const res = await request<T>(target, method, `${base}/${path}`, body === undefined ? {} : { body });
+  expect({ path, status: res.status, body: res.body }).toEqual({ path, status: expected, body: expect.anything() });
+  return res.body;
+}
+
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;

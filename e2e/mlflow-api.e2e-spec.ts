@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestStack, waitFor } from '@shipyard/testing';
-import { auditEvents, request, Target } from './http';
+import { auditEvents, mlflowCall, request, Target } from './http';
 
 /**
  * MLflow REST API contract, written from MLflow's REST reference: the calls a real MLflow client makes
@@ -37,11 +37,7 @@ describe('MLflow-compatible REST API through the gateway', () => {
     await stack?.stop();
   });
 
-  async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, expected = 200): Promise<T> {
-    const res = await request<T>(mlflow, method, `${api}/${path}`, body === undefined ? {} : { body });
-    expect({ path, status: res.status, body: res.body }).toEqual({ path, status: expected, body: expect.anything() });
-    return res.body;
-  }
+  const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, expected = 200): Promise<T> => mlflowCall<T>(mlflow, api, method, path, body, expected);
 
   it('runs the session an MLflow client performs, in MLflow shapes', async () => {
     // create experiment → {experiment_id} as a string

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestStack, waitFor } from '@shipyard/testing';
-import { auditEvents, request, Target } from './http';
+import { auditEvents, mlflowCall, request, Target } from './http';
 
 /**
  * MLflow REST contract for the search grammars (SearchExperiments, SearchRegisteredModels,
@@ -35,11 +35,7 @@ describe('MLflow search grammars and registry endpoints through the gateway', ()
     await stack?.stop();
   });
 
-  async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, expected = 200): Promise<T> {
-    const res = await request<T>(mlflow, method, `${api}/${path}`, body === undefined ? {} : { body });
-    expect({ path, status: res.status, body: res.body }).toEqual({ path, status: expected, body: expect.anything() });
-    return res.body;
-  }
+  const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, expected = 200): Promise<T> => mlflowCall<T>(mlflow, api, method, path, body, expected);
 
   async function invalid(method: string, path: string, body?: unknown, message: string | RegExp = /./) {
     const res = await request(mlflow, method, `${api}/${path}`, body === undefined ? {} : { body });
