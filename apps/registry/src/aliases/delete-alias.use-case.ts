@@ -1,12 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { MODEL_ALIAS_DELETED } from '@shipyard/contracts';
-import { Outbox } from '@shipyard/messaging';
+import { EventDraft, Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { RequestContext } from '@shipyard/service-kit';
 import { VersionLookup } from '../versions/version.queries';
 import { AliasNotFound, parseAlias } from './alias.errors';
 import { AliasesRepository } from './aliases.repository';
 import { aliasAggregateId } from './set-alias.use-case';
+
+/** The event of an alias removed from a model (by DELETE, or with the version it pointed at). */
+export function aliasDeletedEvent(model: { id: string; name: string }, removed: { alias: string; version: number }, ctx: RequestContext): EventDraft<object> {
+  return {
+    subject: MODEL_ALIAS_DELETED,
+    actor: ctx.actor,
+    correlationId: ctx.requestId,
+    aggregate: { type: 'model_alias', id: aliasAggregateId(model.id, removed.alias) },
+    payload: { modelId: model.id, modelName: model.name, alias: removed.alias, version: removed.version },
+    before: { version: removed.version },
+  };
+}
 
 @Injectable()
 export class DeleteAliasUseCase {
@@ -23,14 +35,7 @@ export class DeleteAliasUseCase {
       const model = await this.lookup.model(em, modelRef, true);
       const removed = await this.aliases.delete(em, model.id, alias);
       if (!removed) throw new AliasNotFound(model.name, alias);
-      await this.outbox.add(em, {
-        subject: MODEL_ALIAS_DELETED,
-        actor: ctx.actor,
-        correlationId: ctx.requestId,
-        aggregate: { type: 'model_alias', id: aliasAggregateId(model.id, removed.alias) },
-        payload: { modelId: model.id, modelName: model.name, alias: removed.alias, version: removed.version },
-        before: { version: removed.version },
-      });
+      await this.outbox.add(em, aliasDeletedEvent(model, removed, ctx));
     });
   }
 }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { MODEL_ALIAS_DELETED, MODEL_VERSION_DELETED } from '@shipyard/contracts';
+import { MODEL_VERSION_DELETED } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { formatActor, RequestContext } from '@shipyard/service-kit';
 import { AliasesRepository } from '../aliases/aliases.repository';
-import { aliasAggregateId } from '../aliases/set-alias.use-case';
+import { aliasDeletedEvent } from '../aliases/delete-alias.use-case';
 import { toVersionResponse, versionRef } from './version.mapper';
 import { VersionLookup } from './version.queries';
 import { VersionsRepository } from './versions.repository';
@@ -32,16 +32,7 @@ export class DeleteVersionUseCase {
       const view = await this.versions.view(em, model, version);
       const before = toVersionResponse(view);
       const removed = await this.aliases.deleteForVersion(em, model.id, version.version);
-      for (const alias of removed) {
-        await this.outbox.add(em, {
-          subject: MODEL_ALIAS_DELETED,
-          actor: ctx.actor,
-          correlationId: ctx.requestId,
-          aggregate: { type: 'model_alias', id: aliasAggregateId(model.id, alias.alias) },
-          payload: { modelId: model.id, modelName: model.name, alias: alias.alias, version: alias.version },
-          before: { version: alias.version },
-        });
-      }
+      for (const alias of removed) await this.outbox.add(em, aliasDeletedEvent(model, alias, ctx));
       const at = new Date();
       await this.versions.markDeleted(em, version, at, formatActor(ctx.actor));
       await this.outbox.add(em, {
