@@ -5,7 +5,8 @@
  *   (b) the inference service directly (dynamic batching on, the default);
  *   (c) the same through the api-gateway with a predict-only API key;
  *   (d) an inference replica with SHIPYARD_INFERENCE_BATCHING=false, directly.
- * Every figure is printed next to (a) from the same run. The gateway's per-principal rate limit is raised
+ * Every figure is printed next to (a) from the same run, with the CPU time each serving process spent per
+ * request (whole process and its event-loop thread, from /proc on Linux). The gateway's per-principal rate limit is raised
  * so that it never answers 429 here. Run with `npm run bench:inference [-- --duration 5 --connections 1,16,64,100,128]`.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -23,6 +24,7 @@ import { parseFlags, positive, positiveIntegers, UsageError } from './options';
 import { perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { runWrk, wrkAvailable } from './wrk';
+import { cpuOf, perRequest } from './proc-cpu';
 
 const log = (line = '') => process.stdout.write(line + '\n');
 
@@ -37,10 +39,22 @@ const MODELS: ReadonlyArray<{ name: ModelName; input: string; width: number }> =
 const VARIANTS = ['a baseline', 'b direct', 'c gateway', 'd no batching'] as const;
 type VariantName = (typeof VARIANTS)[number];
 
+interface ProcessCpu {
+  process: string;
+  /** CPU time per answered request over the cell (µs): the whole process, and its main (event-loop) thread. */
+  totalUs: number;
+  mainThreadUs: number;
+}
+
 interface Measurement {
   model: ModelName;
   variant: VariantName;
   run: CannonRun;
+  cpu: ProcessCpu[];
+}
+
+function cpuText(cpu: readonly ProcessCpu[]): string {
+  return cpu.map((c) => `${c.process} ${c.totalUs.toFixed(0)} (main ${c.mainThreadUs.toFixed(0)})`).join(', ') || '-';
 }
 
 /** The baseline server process; resolves with its port once it has loaded the models. */
@@ -101,9 +115,10 @@ function table(all: readonly Measurement[]): string {
       m.variant === 'a baseline' ? 'baseline' : ratio(m.run.okPerS, base?.run.okPerS ?? null),
       m.variant === 'a baseline' ? '' : ratio(l.p99, base?.run.latencyMs.p99 ?? null),
       String(m.run.non2xx + m.run.errors),
+      cpuText(m.cpu),
     ];
   });
-  return renderTable(['model / variant', 'conns', 'req/s', 'p50', 'p95', 'p99', 'req/s vs (a)', 'p99 vs (a)', 'failed'], rows);
+  return renderTable(['model / variant', 'conns', 'req/s', 'p50', 'p95', 'p99', 'req/s vs (a)', 'p99 vs (a)', 'failed', 'CPU µs per request (main thread)'], rows);
 }
 
 /** The goals of issue #8, each judged from this run's figures. */
@@ -177,6 +192,14 @@ async function main(): Promise<void> {
       'd no batching': { url: unbatched.baseUrl },
     };
 
+    // Whose CPU each variant spends (per request, from /proc; Linux only).
+    const inferencePid = stack.service('inference').pid;
+    const processes: Record<VariantName, Array<[string, number | undefined]>> = {
+      'a baseline': [['baseline', baseline.proc.pid]],
+      'b direct': [['inference', inferencePid]],
+      'c gateway': [['gateway', stack.service('api-gateway').pid], ['inference', inferencePid]],
+      'd no batching': [['inference', unbatched.pid]],
+    };
     for (const m of MODELS) {
       const body = JSON.stringify({ inputs: [{ name: m.input, datatype: 'FP32', shape: [1, m.width], data: Array.from(sampleRows(1, m.width, 3)) }] });
       const path = `/v2/models/${m.name}/infer`;
@@ -196,10 +219,16 @@ async function main(): Promise<void> {
       for (const c of connections) {
         for (const v of VARIANTS) {
           if (abort.signal.aborted) break;
+          const watched = processes[v];
+          const before = watched.map(([, pid]) => cpuOf(pid));
           const run = await load({ url: urls[v].url + path, connections: c, durationS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
-          measurements.push({ model: m.name, variant: v, run });
+          const cpu = watched.flatMap(([name, pid], i) => {
+            const r = perRequest(before[i] ?? null, cpuOf(pid), run.ok + run.non2xx);
+            return r ? [{ process: name, ...r }] : [];
+          });
+          measurements.push({ model: m.name, variant: v, run, cpu });
           const l = run.latencyMs;
-          log(`  ${m.name.padEnd(8)} ${v.padEnd(13)} c=${String(c).padStart(3)} ${perS(run.okPerS).padStart(6)} req/s  p50/p95/p99 ${fineMs(l.p50)} / ${fineMs(l.p95)} / ${fineMs(l.p99)} ms${run.non2xx + run.errors > 0 ? `  FAILED ${run.non2xx + run.errors}` : ''}`);
+          log(`  ${m.name.padEnd(8)} ${v.padEnd(13)} c=${String(c).padStart(3)} ${perS(run.okPerS).padStart(6)} req/s  p50/p95/p99 ${fineMs(l.p50)} / ${fineMs(l.p95)} / ${fineMs(l.p99)} ms  cpu µs/req ${cpuText(cpu)}${run.non2xx + run.errors > 0 ? `  FAILED ${run.non2xx + run.errors}` : ''}`);
           await sleep(200);
         }
       }
