@@ -252,6 +252,30 @@ describe('inference through the gateway: registry versions deployed, served, swa
     }
   });
 
+  it('keeps a keep-alive connection open after a refusal with a small body (401, then 200 on the same socket)', async () => {
+    const body = JSON.stringify({ inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] });
+    const head = (auth: string) => `POST /v2/models/logistic/infer HTTP/1.1\r\nhost: 127.0.0.1\r\n${auth}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const { port } = new URL(gateway);
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(head('') + body + head(`authorization: Bearer ${predictKey}\r\n`) + body));
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve(got);
+      }, 5_000);
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('utf8');
+        if ((got.match(/HTTP\/1\.1 \d{3}/g) ?? []).length === 2 && got.includes('"outputs"')) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 401', 'HTTP/1.1 200']);
+  });
+
   it('keeps serving through the gateway after clients hang up mid-request (no pooled upstream connection is lost)', async () => {
     // Two upstream connections: a leak of either would stall the replica within these 40 hang-ups.
     const gw = await stack.startReplica('api-gateway', { SHIPYARD_GATEWAY_UPSTREAM_CONNECTIONS: '2' });

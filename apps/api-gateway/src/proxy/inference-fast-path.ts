@@ -242,8 +242,11 @@ class InferenceFastPath {
     }
     const given = (e as { headers?: OutgoingHttpHeaders }).headers;
     const text = JSON.stringify(body);
-    // Unread request bytes would be taken for the next request on this connection: close it.
-    const close = !req.readableEnded ? { connection: 'close' } : {};
+    // A refusal before the body was read (401, 403, 429): node discards a small unread body and keeps
+    // the connection, so a client retrying on it does not reconnect each time; a large or unsized one
+    // is not worth reading, so that connection closes.
+    const declared = Number(req.headers['content-length']);
+    const close = !req.readableEnded && !(Number.isFinite(declared) && declared <= BUFFER_LIMIT) ? { connection: 'close' } : {};
     res.writeHead(status, { ...SECURITY_HEADERS, ...given, [REQUEST_ID_HEADER]: requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...close });
     res.end(text);
     if (!req.readableEnded) req.resume();
