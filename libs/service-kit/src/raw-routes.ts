@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { httpRequestDuration } from '@shipyard/observability';
+import { REQUEST_ID_HEADER } from '@shipyard/contracts';
+import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
 
 /**
  * A route served straight from node's `request` event, before fastify: no routing table walk, no
  * hooks, no Nest middleware (pino-http, middie), no body parser, no per-request async resources.
  * Only for data-plane routes where every microsecond is the product (inference); everything else
  * stays in Nest. `match` sees the path without the query string and returns the route's params, or
- * null to let fastify have the request.
+ * null to let fastify have the request. A matched request gets its x-request-id (assigned into
+ * `req.headers` and set on the answer) and is observed by the HTTP latency histogram.
  */
 export interface RawRoute<P> {
   method: 'GET' | 'POST';
@@ -49,6 +51,8 @@ export function serveRawRoutes(app: NestFastifyApplication, routes: ReadonlyArra
       const params = route.match(path, req);
       if (params === null) continue;
       const started = performance.now();
+      // As createServiceApp's genReqId + onSend hook do for fastify routes: handlers read the id from req.headers.
+      res.setHeader(REQUEST_ID_HEADER, assignRequestId(req));
       res.once('finish', () => latency.observe({ method: req.method ?? '', route: route.pattern, status: String(res.statusCode) }, (performance.now() - started) / 1000));
       if (draining) res.setHeader('connection', 'close');
       route.handle(req, res, params);

@@ -121,16 +121,18 @@ export class LeasedRateLimiter {
       .then((r) => {
         const [hits, ttlMs, blocked, blockMs] = r as [number, number, number, number];
         this.failing = false;
-        s.windowEnds = started + Math.max(0, ttlMs);
+        // The script always sets the window's expiry; should a key ever lack one (PTTL -1), keep the
+        // reservation for one window rather than re-reserving on every request.
+        s.windowEnds = started + (ttlMs > 0 ? ttlMs : this.windowMs);
         if (blocked === 1) {
           s.lease = 0;
           s.blockedUntil = started + blockMs;
           return 'ok' as const;
         }
         s.total = hits;
-        // Only the part of the block under the limit is granted; the rest counts as refused hits.
-        s.lease += Math.max(0, Math.min(n, this.limit - (hits - n)));
-        if (s.lease === 0) s.blockedUntil = s.windowEnds;
+        // Not blocked means hits - n < limit: at least one hit is granted, and only the part of the block
+        // under the limit; the rest counts as refused hits.
+        s.lease += Math.min(n, this.limit - (hits - n));
         return 'ok' as const;
       })
       .catch((e: unknown) => {

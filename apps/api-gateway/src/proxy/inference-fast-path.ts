@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Redis from 'ioredis';
 import type { Dispatcher } from 'undici';
 import { CommonErrorCode, ErrorKind, REQUEST_ID_HEADER } from '@shipyard/contracts';
-import { assignRequestId, httpErrors } from '@shipyard/observability';
+import { httpErrors } from '@shipyard/observability';
 import { DomainError, patternMatcher, RawRoute, readBody, serveRawRoutes, translateError } from '@shipyard/service-kit';
 import { ApiKeyVerifier } from '../auth/api-key-verifier';
 import { JwtVerifier } from '../auth/jwt-verifier';
@@ -98,65 +98,58 @@ class InferenceFastPath {
    * async branch. Any throw or rejection ends in `fail`.
    */
   handle(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes): void {
-    const requestId = assignRequestId(req);
-    const fail = (e: unknown) => this.fail(req, res, e, requestId);
+    const fail = (e: unknown) => this.fail(req, res, e);
     try {
       const credential = presentedCredential({ headers: req.headers });
       const cached = credential?.kind === 'api_key' ? this.apiKeys.cached(credential.value) : undefined;
-      if (cached) this.authorized(req, res, handler, requestId, cached, fail);
-      else this.authenticate(req.headers).then((p) => this.authorized(req, res, handler, requestId, p, fail), fail);
+      if (cached) this.authorized(req, res, handler, cached, fail);
+      else this.authenticate(req.headers).then((p) => this.authorized(req, res, handler, p, fail), fail);
     } catch (e) {
       fail(e);
     }
   }
 
-  private authorized(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes, requestId: string, principal: Principal, fail: (e: unknown) => void): void {
+  private authorized(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes, principal: Principal, fail: (e: unknown) => void): void {
     try {
       if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
       const key = this.counterKey(handler, principal.actor.id);
       const local = this.limiter.tryLocal(key);
-      if (local) this.admitted(req, res, requestId, principal, local, fail);
-      else this.limiter.hit(key).then((d) => this.admitted(req, res, requestId, principal, d, fail), fail);
+      if (local) this.admitted(req, res, principal, local, fail);
+      else this.limiter.hit(key).then((d) => this.admitted(req, res, principal, d, fail), fail);
     } catch (e) {
       fail(e);
     }
   }
 
-  private admitted(req: IncomingMessage, res: ServerResponse, requestId: string, principal: Principal, decision: RateDecision, fail: (e: unknown) => void): void {
+  private admitted(req: IncomingMessage, res: ServerResponse, principal: Principal, decision: RateDecision, fail: (e: unknown) => void): void {
     try {
-      this.admit(req, res, requestId, principal, decision, fail);
-    } catch (e) {
-      fail(e);
-    }
-  }
-
-  private admit(req: IncomingMessage, res: ServerResponse, requestId: string, principal: Principal, decision: RateDecision, fail: (e: unknown) => void): void {
-    const out: OutgoingHttpHeaders = Object.assign({}, SECURITY_HEADERS);
-    out[REQUEST_ID_HEADER] = requestId;
-    out[`x-ratelimit-limit-${THROTTLER}`] = String(decision.limit);
-    out[`x-ratelimit-remaining-${THROTTLER}`] = String(decision.remaining);
-    out[`x-ratelimit-reset-${THROTTLER}`] = String(decision.resetS);
-    if (!decision.allowed) {
-      Object.assign(out, { [`retry-after-${THROTTLER}`]: String(decision.retryAfterS), 'retry-after': String(decision.retryAfterS) });
-      fail(Object.assign(new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${decision.retryAfterS} s`, { retryAfterSeconds: decision.retryAfterS, limit: decision.limit }), { headers: out }));
-      return;
-    }
-    const declared = Number(req.headers['content-length']);
-    if (!(Number.isFinite(declared) && declared <= BUFFER_LIMIT)) {
-      this.forward(req, res, principal, out, req, fail);
-      return;
-    }
-    readBody(req, BUFFER_LIMIT, (err, body) => {
-      if (err || !body) {
-        fail(new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, err?.message ?? 'no body'));
+      const out: OutgoingHttpHeaders = Object.assign({}, SECURITY_HEADERS);
+      out[`x-ratelimit-limit-${THROTTLER}`] = String(decision.limit);
+      out[`x-ratelimit-remaining-${THROTTLER}`] = String(decision.remaining);
+      out[`x-ratelimit-reset-${THROTTLER}`] = String(decision.resetS);
+      if (!decision.allowed) {
+        Object.assign(out, { [`retry-after-${THROTTLER}`]: String(decision.retryAfterS), 'retry-after': String(decision.retryAfterS) });
+        fail(Object.assign(new DomainError(CommonErrorCode.RateLimited, ErrorKind.RateLimited, `rate limit exceeded; retry in ${decision.retryAfterS} s`, { retryAfterSeconds: decision.retryAfterS, limit: decision.limit }), { headers: out }));
         return;
       }
-      try {
-        this.forward(req, res, principal, out, body, fail);
-      } catch (e) {
-        fail(e);
+      if (!declaresSmallBody(req)) {
+        this.forward(req, res, principal, out, req, fail);
+        return;
       }
-    });
+      readBody(req, BUFFER_LIMIT, (err, body) => {
+        if (err || !body) {
+          fail(new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, err?.message ?? 'no body'));
+          return;
+        }
+        try {
+          this.forward(req, res, principal, out, body, fail);
+        } catch (e) {
+          fail(e);
+        }
+      });
+    } catch (e) {
+      fail(e);
+    }
   }
 
   /** Sends the request upstream and the answer back, chunk by chunk (undici's dispatch API: no stream or promise per request). */
@@ -232,8 +225,8 @@ class InferenceFastPath {
     return key;
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, e: unknown, requestId: string): void {
-    const { status, body, errorId } = translateError(e, requestId);
+  private fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+    const { status, body, errorId } = translateError(e, String(req.headers[REQUEST_ID_HEADER]));
     if (errorId) this.logger.error(`${req.method ?? ''} ${req.url ?? ''} failed (errorId ${errorId}): ${(e as Error).stack ?? String(e)}`);
     httpErrors().inc({ code: body.error.code, status: String(status) });
     if (res.headersSent) {
@@ -245,12 +238,17 @@ class InferenceFastPath {
     // A refusal before the body was read (401, 403, 429): node discards a small unread body and keeps
     // the connection, so a client retrying on it does not reconnect each time; a large or unsized one
     // is not worth reading, so that connection closes.
-    const declared = Number(req.headers['content-length']);
-    const close = !req.readableEnded && !(Number.isFinite(declared) && declared <= BUFFER_LIMIT) ? { connection: 'close' } : {};
-    res.writeHead(status, { ...SECURITY_HEADERS, ...given, [REQUEST_ID_HEADER]: requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...close });
+    const close = !req.readableEnded && !declaresSmallBody(req) ? { connection: 'close' } : {};
+    res.writeHead(status, { ...SECURITY_HEADERS, ...given, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...close });
     res.end(text);
     if (!req.readableEnded) req.resume();
   }
+}
+
+/** A Content-Length of at most BUFFER_LIMIT: such a body is read whole (or, unread, discarded by node). */
+function declaresSmallBody(req: IncomingMessage): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared <= BUFFER_LIMIT;
 }
 
 /** As fastify's `req.ip` with trustProxy: the left-most X-Forwarded-For entry, else the peer. */

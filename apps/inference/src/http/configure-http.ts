@@ -3,15 +3,14 @@ import { serveRawRoutes } from '@shipyard/service-kit';
 import type { InferenceConfig } from '../config';
 import { inferenceMetrics } from '../models/inference-metrics';
 import { ModelManager } from '../models/model-manager';
-import { rawInferenceRoutes, registerInferenceRoutes } from './inference.routes';
+import { DataPlane, rawInferenceRoutes, registerInferenceRoutes } from './inference.routes';
 
 /**
  * Adds the data-plane routes to the service (main.ts and the tests both call it): infer and predict as
  * raw node routes in front of fastify (what HTTP clients reach), and every OIP route on fastify.
  */
 export function configureInferenceHttp(app: NestFastifyApplication, config: InferenceConfig): void {
-  const models = app.get(ModelManager);
-  const metrics = inferenceMetrics();
-  registerInferenceRoutes(app.getHttpAdapter().getInstance(), models, metrics, config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES);
-  serveRawRoutes(app, rawInferenceRoutes(models, metrics, config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES));
+  const plane = new DataPlane(app.get(ModelManager), inferenceMetrics());
+  registerInferenceRoutes(app.getHttpAdapter().getInstance(), plane, config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES);
+  serveRawRoutes(app, rawInferenceRoutes(plane, config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES));
 }

@@ -1,8 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_ID_HEADER } from '@shipyard/contracts';
-import { assignRequestId } from '@shipyard/observability';
 import { patternMatcher, RawRoute, readBody } from '@shipyard/service-kit';
 import { EngineClosedError, InferenceRunError } from '../runtime/errors';
 import { InferenceMetrics } from '../models/inference-metrics';
@@ -14,6 +12,7 @@ type Params = { name: string; version?: string };
 type Req = FastifyRequest<{ Params: Params; Body: Buffer }>;
 
 const JSON_TYPE = 'application/json';
+const logger = new Logger('inference-http');
 
 /** One answer of the data plane, whichever HTTP layer carries it. */
 interface Answer {
@@ -26,11 +25,9 @@ interface Answer {
  * infer / predict / metadata as functions of (params, body, headers) → answer, shared by the raw
  * routes (what clients reach) and the fastify routes (what `app.inject` reaches).
  */
-class DataPlane {
-  private readonly logger = new Logger('inference-http');
-
+export class DataPlane {
   constructor(
-    private readonly models: ModelManager,
+    readonly models: ModelManager,
     private readonly metrics: InferenceMetrics,
   ) {}
 
@@ -55,7 +52,7 @@ class DataPlane {
     if (e instanceof OipError) return this.fail(e.status, e.message, model);
     if (e instanceof InferenceRunError) return this.fail(400, `the model rejected the input: ${e.message}`, model);
     if (e instanceof EngineClosedError) return this.fail(503, `model '${model}' was unloaded; retry`, model);
-    this.logger.error(`inference on ${model} failed: ${(e as Error).stack ?? String(e)}`);
+    logger.error(`inference on ${model} failed: ${(e as Error).stack ?? String(e)}`);
     return this.fail(500, 'internal error', model);
   }
 
@@ -94,9 +91,9 @@ function sendAnswer(reply: FastifyReply, a: Answer): FastifyReply {
 }
 
 /** Writes an answer on a raw response: one write with the headers, no stream machinery. */
-function writeAnswer(req: IncomingMessage, res: ServerResponse, a: Answer): void {
+function writeAnswer(res: ServerResponse, a: Answer): void {
   const body = typeof a.body === 'string' ? Buffer.from(a.body, 'utf8') : a.body;
-  res.writeHead(a.status, { ...a.headers, 'content-length': String(body.length), [REQUEST_ID_HEADER]: String(req.headers[REQUEST_ID_HEADER] ?? '') });
+  res.writeHead(a.status, { ...a.headers, 'content-length': String(body.length) });
   res.end(body);
 }
 
@@ -105,22 +102,19 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, a: Answer): void
  * `serveRawRoutes`. Same answers as the fastify routes below, which stay for `app.inject` and as the
  * documentation of the surface.
  */
-export function rawInferenceRoutes(models: ModelManager, metrics: InferenceMetrics, bodyLimit: number): Array<RawRoute<Record<string, string>>> {
-  const plane = new DataPlane(models, metrics);
-  const logger = new Logger('inference-http');
+export function rawInferenceRoutes(plane: DataPlane, bodyLimit: number): Array<RawRoute<Record<string, string>>> {
   const withBody = (req: IncomingMessage, res: ServerResponse, run: (body: Buffer) => Promise<Answer>) => {
-    assignRequestId(req);
     readBody(req, bodyLimit, (err, body) => {
       if (err || !body) {
         if (err?.status === 413) res.setHeader('connection', 'close');
-        writeAnswer(req, res, plane.fail(err?.status ?? 400, err?.message ?? 'no body'));
+        writeAnswer(res, plane.fail(err?.status ?? 400, err?.message ?? 'no body'));
         return;
       }
       run(body).then(
-        (a) => writeAnswer(req, res, a),
+        (a) => writeAnswer(res, a),
         (e: unknown) => {
           logger.error(`${req.method ?? ''} ${req.url ?? ''} failed: ${(e as Error).stack ?? String(e)}`);
-          writeAnswer(req, res, plane.fail(500, 'internal error'));
+          writeAnswer(res, plane.fail(500, 'internal error'));
         },
       );
     });
@@ -141,9 +135,7 @@ export function rawInferenceRoutes(models: ModelManager, metrics: InferenceMetri
  * The data plane as plain fastify routes: no Nest guards, pipes, interceptors or per-request logging on
  * the hot path, bodies as raw Buffers for the codecs, and errors in the OIP shape `{"error": "…"}`.
  */
-export function registerInferenceRoutes(fastify: FastifyInstance, models: ModelManager, metrics: InferenceMetrics, bodyLimit: number): void {
-  const logger = new Logger('inference-http');
-  const plane = new DataPlane(models, metrics);
+export function registerInferenceRoutes(fastify: FastifyInstance, plane: DataPlane, bodyLimit: number): void {
   const fail = (reply: FastifyReply, status: number, message: string, model = '') => sendAnswer(reply, plane.fail(status, message, model));
 
   const infer = async (req: Req, reply: FastifyReply) => sendAnswer(reply, await plane.infer(req.params, req.body, req.headers));
@@ -174,7 +166,7 @@ export function registerInferenceRoutes(fastify: FastifyInstance, models: ModelM
 
     scope.get('/v2/health/live', (_req, reply) => reply.type(JSON_TYPE).send('{"live":true}'));
     scope.get('/v2/health/ready', (_req, reply) => {
-      const ready = models.readiness().ready;
+      const ready = plane.models.readiness().ready;
       return reply.code(ready ? 200 : 400).type(JSON_TYPE).send(JSON.stringify({ ready }));
     });
     scope.get('/v2', (_req, reply) => reply.type(JSON_TYPE).send(JSON.stringify(serverMetadata())));
