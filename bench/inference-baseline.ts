@@ -3,7 +3,8 @@
  * JSON parser, one onnxruntime-node session per model on the main thread (same session options as the
  * inference service's workers: 1 intra-op thread, sequential, all graph optimisations), JSON out. No
  * auth, validation, batching, metrics or worker hop. Forked by inference.bench.ts with the model files
- * as arguments (`name=path`); it reports its port over IPC.
+ * as arguments (`name=path`); it reports its port over IPC. `GET /hello` answers a fixed text: the
+ * machine-speed calibration the benchmark prints first.
  */
 import Fastify from 'fastify';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     sessions.set(name, await InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }));
   }
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+  app.get('/hello', (_req, reply) => reply.type('text/plain').send('hello'));
   app.post<{ Params: { name: string }; Body: InferBody }>('/v2/models/:name/infer', async (req, reply) => {
     const session = sessions.get(req.params.name);
     if (!session) return reply.code(404).send({ error: `model '${req.params.name}' is not served` });

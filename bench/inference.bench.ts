@@ -1,10 +1,13 @@
 /**
  * Serving throughput and latency of the logistic (16 features) and MLP (64→256→256→10) test models, one
- * row per OIP v2 infer request, closed loop with autocannon at each connection count:
+ * row per OIP v2 infer request, closed loop with wrk (or autocannon) at each connection count:
  *   (a) baseline: a bare fastify + onnxruntime-node server (bench/inference-baseline.ts, its own process);
  *   (b) the inference service directly (dynamic batching on, the default);
  *   (c) the same through the api-gateway with a predict-only API key;
  *   (d) an inference replica with SHIPYARD_INFERENCE_BATCHING=false, directly.
+ * Then, per model, an open-loop phase: (a), (b) and (c) at fixed arrival rates (fractions of (a)'s closed-loop
+ * req/s) over 100 connections, latency counted from each request's scheduled send (coordinated omission
+ * corrected, as wrk2 does). A calibration figure (fastify hello-world) comes first, to compare runs.
  * Every figure is printed next to (a) from the same run, with the CPU time each serving process spent per
  * request (whole process and its event-loop thread, from /proc on Linux). The gateway's per-principal rate limit is raised
  * so that it never answers 429 here. Run with `npm run bench:inference [-- --duration 5 --connections 1,16,64,100,128]`.
@@ -25,11 +28,15 @@ import { perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { runWrk, wrkAvailable } from './wrk';
 import { cpuOf, perRequest } from './proc-cpu';
+import { OpenLoopRun, runOpenLoop } from './open-loop';
 
 const log = (line = '') => process.stdout.write(line + '\n');
 
-const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--out <path>]
-  env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_GENERATOR (default wrk when on PATH), BENCH_OUT (default tmp/bench/inference.json)`;
+const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--open-connections <n>] [--open-fractions <f1,f2,...>] [--out <path>]
+  env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_GENERATOR (default wrk when on PATH),
+       BENCH_OPEN_CONNECTIONS (default 100), BENCH_OPEN_FRACTIONS (default 0.1,0.25,0.5), BENCH_OUT (default tmp/bench/inference.json)
+  The open-loop phase offers, over --open-connections connections, each fraction × the baseline's closed-loop
+  req/s at that connection count (or at the nearest one measured), to (a), (b) and (c) alike.`;
 
 type ModelName = 'logistic' | 'mlp';
 const MODELS: ReadonlyArray<{ name: ModelName; input: string; width: number }> = [
@@ -52,6 +59,18 @@ interface Measurement {
   run: CannonRun;
   cpu: ProcessCpu[];
 }
+
+/** One fixed-rate run: latency from each request's scheduled time, so a stall counts for every request it delays. */
+interface OpenMeasurement {
+  model: ModelName;
+  variant: VariantName;
+  /** Of (a)'s closed-loop req/s. */
+  fraction: number;
+  run: OpenLoopRun;
+  cpu: ProcessCpu[];
+}
+
+const OPEN_VARIANTS: readonly VariantName[] = ['a baseline', 'b direct', 'c gateway'];
 
 function cpuText(cpu: readonly ProcessCpu[]): string {
   return cpu.map((c) => `${c.process} ${c.totalUs.toFixed(0)} (main ${c.mainThreadUs.toFixed(0)})`).join(', ') || '-';
@@ -121,8 +140,36 @@ function table(all: readonly Measurement[]): string {
   return renderTable(['model / variant', 'conns', 'req/s', 'p50', 'p95', 'p99', 'req/s vs (a)', 'p99 vs (a)', 'failed', 'CPU µs per request (main thread)'], rows);
 }
 
+function openTable(all: readonly OpenMeasurement[]): string {
+  const rows = all.map((m) => {
+    const r = m.run;
+    return [
+      `${m.model} ${m.variant}${r.aborted ? ' (interrupted)' : ''}`,
+      String(r.connections),
+      `${m.fraction}x (a)`,
+      perS(r.offeredPerS),
+      perS(r.okPerS),
+      fineMs(r.latencyMs.p50),
+      fineMs(r.latencyMs.p95),
+      fineMs(r.latencyMs.p99),
+      fineMs(r.latencyMs.max),
+      fineMs(r.serviceLatencyMs.p99),
+      String(r.non2xx + r.errors + r.unfinished),
+      cpuText(m.cpu),
+    ];
+  });
+  return renderTable(['model / variant', 'conns', 'rate', 'offered/s', 'ok/s', 'p50', 'p95', 'p99', 'max', 'p99 from send', 'failed', 'CPU µs per request (main thread)'], rows);
+}
+
+/** The baseline's closed-loop req/s at `connections`, or at the nearest connection count measured. */
+function baselineRate(all: readonly Measurement[], model: ModelName, connections: number): number | null {
+  const base = all.filter((m) => m.model === model && m.variant === 'a baseline' && m.run.okPerS !== null);
+  base.sort((x, y) => Math.abs(x.run.connections - connections) - Math.abs(y.run.connections - connections));
+  return base[0]?.run.okPerS ?? null;
+}
+
 /** The goals of issue #8, each judged from this run's figures. */
-function goals(all: readonly Measurement[]): string[] {
+function goals(all: readonly Measurement[], open: readonly OpenMeasurement[]): string[] {
   const at = (model: ModelName, variant: VariantName, c: number) => all.find((m) => m.model === model && m.variant === variant && m.run.connections === c)?.run ?? null;
   const best = (model: ModelName, variant: VariantName) => all.filter((m) => m.model === model && m.variant === variant).reduce<CannonRun | null>((b, m) => ((m.run.okPerS ?? 0) > (b?.okPerS ?? -1) ? m.run : b), null);
   const lines: string[] = [];
@@ -132,7 +179,13 @@ function goals(all: readonly Measurement[]): string[] {
   for (const model of ['logistic', 'mlp'] as const) {
     const c = at(model, 'c gateway', 100);
     const a = at(model, 'a baseline', 100);
-    lines.push(`(c) ${model} ≥ 0.5x (a), p99 ≤ 10 ms at 100 connections: ${perS(c?.okPerS ?? null)} req/s = ${ratio(c?.okPerS ?? null, a?.okPerS ?? null)} of (a), p99 ${fineMs(c?.latencyMs.p99 ?? null)} ms`);
+    lines.push(`(c) ${model} ≥ 0.5x (a), p99 ≤ 10 ms at 100 connections: closed loop ${perS(c?.okPerS ?? null)} req/s = ${ratio(c?.okPerS ?? null, a?.okPerS ?? null)} of (a), p99 ${fineMs(c?.latencyMs.p99 ?? null)} ms`);
+    for (const o of open.filter((m) => m.model === model && m.variant === 'c gateway')) {
+      const r = o.run;
+      const failed = r.non2xx + r.errors + r.unfinished;
+      const met = failed === 0 && r.latencyMs.p99 !== null && r.latencyMs.p99 <= 10;
+      lines.push(`    open loop at ${o.fraction}x (a) = ${perS(r.offeredPerS)} req/s over ${r.connections} connections: ${perS(r.okPerS)} answered, p99 ${fineMs(r.latencyMs.p99)} ms from the scheduled send (p50 ${fineMs(r.latencyMs.p50)}, max ${fineMs(r.latencyMs.max)})${met ? ', p99 ≤ 10 ms' : ''}`);
+    }
   }
   const on = at('mlp', 'b direct', 64);
   const off = at('mlp', 'd no batching', 64);
@@ -141,7 +194,7 @@ function goals(all: readonly Measurement[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator'], USAGE);
+  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator', 'open-connections', 'open-fractions'], USAGE);
   const pick = (flag: string, variable: string) => flags.get(flag) ?? process.env[variable];
   const durationS = positive('duration', pick('duration', 'BENCH_DURATION_S') ?? '5', false, USAGE);
   const connections = positiveIntegers('connections', pick('connections', 'BENCH_CONNECTIONS') ?? '1,16,64,100,128', USAGE);
@@ -151,6 +204,8 @@ async function main(): Promise<void> {
   if (generator !== 'wrk' && generator !== 'autocannon') throw new UsageError(`--generator must be wrk or autocannon\n${USAGE}`);
   if (generator === 'wrk' && !wrkAvailable()) throw new UsageError('--generator wrk: wrk is not on PATH (Debian: apt-get install wrk)');
   const load = (o: CannonOptions): Promise<CannonRun> => (generator === 'wrk' ? runWrk(o) : runCannon(o));
+  const openConnections = positive('open-connections', pick('open-connections', 'BENCH_OPEN_CONNECTIONS') ?? '100', true, USAGE);
+  const openFractions = (pick('open-fractions', 'BENCH_OPEN_FRACTIONS') ?? '0.1,0.25,0.5').split(',').map((f) => positive('open-fractions', f.trim(), false, USAGE));
 
   const abort = new AbortController();
   process.on('SIGINT', () => abort.abort());
@@ -159,7 +214,8 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex');
   log(`inference benchmark (run ${runId})`);
   log(machineLine(machine));
-  log(`plan     ${MODELS.length * VARIANTS.length * connections.length} runs of ${durationS} s (${VARIANTS.join(', ')} × ${MODELS.map((m) => m.name).join(', ')} × ${connections.join(', ')} connections, interleaved), each warmed ${warmupS} s first`);
+  log(`plan     ${MODELS.length * VARIANTS.length * connections.length} closed-loop runs of ${durationS} s (${VARIANTS.join(', ')} × ${MODELS.map((m) => m.name).join(', ')} × ${connections.join(', ')} connections, interleaved), each warmed ${warmupS} s first`);
+  log(`         then per model ${OPEN_VARIANTS.length * openFractions.length} open-loop runs of ${durationS} s (${OPEN_VARIANTS.join(', ')} at ${openFractions.join(', ')} × (a)'s closed-loop req/s), over ${openConnections} connections`);
   log(`load     ${generator === 'wrk' ? 'wrk (1 thread)' : 'autocannon (wrk not on PATH: apt-get install wrk frees CPU for the servers)'}`);
   log(`note     ${generator}, the baseline, the services, PostgreSQL and NATS all share these cores; one row per request`);
   log();
@@ -167,10 +223,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'shipyard-bench-inference-'));
   const files = { logistic: writeTestModel(dir, 'logistic'), mlp: writeTestModel(dir, 'mlp') };
   const measurements: Measurement[] = [];
+  const openMeasurements: OpenMeasurement[] = [];
+  let calibration: CannonRun | null = null;
   let baseline: { proc: ChildProcess; url: string } | null = null;
   let stack: TestStack | null = null;
   try {
     baseline = await startBaseline(files);
+    // The same code runs 2-3x faster or slower on another day of a shared VM: this figure relates runs.
+    calibration = await load({ url: `${baseline.url}/hello`, connections: 64, durationS: Math.min(3, durationS), signal: abort.signal });
+    log(`calibration: fastify hello-world ${perS(calibration.okPerS)} req/s, p99 ${fineMs(calibration.latencyMs.p99)} ms (${generator}, 64 connections, ${Math.min(3, durationS)} s): compare runs by this`);
     log(`starting the stack (auth, registry, inference, api-gateway) ...`);
     try {
       stack = await TestStack.start({ services: ['registry', 'inference', 'api-gateway'], env: { SHIPYARD_RATE_LIMIT: '1000000000', SHIPYARD_LOG_LEVEL: 'warn' } });
@@ -232,6 +293,28 @@ async function main(): Promise<void> {
           await sleep(200);
         }
       }
+      // Open loop: a fixed arrival rate, the way traffic reaches a service; latency counts from when each
+      // request was due, so a pause delays (and shows in) every request scheduled during it.
+      const base = baselineRate(measurements, m.name, openConnections);
+      if (base === null) continue;
+      for (const fraction of openFractions) {
+        const ratePerS = Math.max(1, Math.round(base * fraction));
+        for (const v of OPEN_VARIANTS) {
+          if (abort.signal.aborted) break;
+          const watched = processes[v];
+          const before = watched.map(([, pid]) => cpuOf(pid));
+          const run = await runOpenLoop({ url: urls[v].url + path, connections: openConnections, durationS, ratePerS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
+          const cpu = watched.flatMap(([name, pid], i) => {
+            const r = perRequest(before[i] ?? null, cpuOf(pid), run.ok + run.non2xx);
+            return r ? [{ process: name, ...r }] : [];
+          });
+          openMeasurements.push({ model: m.name, variant: v, fraction, run, cpu });
+          const l = run.latencyMs;
+          const failed = run.non2xx + run.errors + run.unfinished;
+          log(`  ${m.name.padEnd(8)} ${v.padEnd(13)} open ${perS(ratePerS)}/s (${fraction}x a) over ${openConnections}: ${perS(run.okPerS).padStart(6)} ok/s  p50/p95/p99 ${fineMs(l.p50)} / ${fineMs(l.p95)} / ${fineMs(l.p99)} ms (from schedule)  cpu µs/req ${cpuText(cpu)}${failed > 0 ? `  FAILED ${failed}` : ''}`);
+          await sleep(200);
+        }
+      }
     }
   } finally {
     baseline?.proc.kill('SIGTERM');
@@ -242,10 +325,14 @@ async function main(): Promise<void> {
   log('summary: closed loop, one request in flight per connection, keep-alive; latency in ms (nearest-rank over every 2xx)');
   log(table(measurements));
   log();
-  for (const g of goals(measurements)) log(g);
-  writeJson(outputPath, { runId, machine, generator, durationS, connections, measurements, goals: goals(measurements) });
+  log(`open loop: ${openFractions.join(', ')} × (a)'s closed-loop req/s offered at a fixed rate over ${openConnections} connections; latency in ms from each request's scheduled send (coordinated omission corrected), and from its actual send`);
+  log(openTable(openMeasurements));
+  log();
+  const judged = goals(measurements, openMeasurements);
+  for (const g of judged) log(g);
+  writeJson(outputPath, { runId, machine, calibrationPerS: calibration?.okPerS ?? null, generator, durationS, connections, openConnections, openFractions, measurements, openMeasurements, goals: judged });
   log(`results written to ${outputPath}`);
-  if (measurements.some((m) => m.run.non2xx + m.run.errors > 0)) process.exitCode = 1;
+  if (measurements.some((m) => m.run.non2xx + m.run.errors > 0) || openMeasurements.some((m) => m.run.non2xx + m.run.errors + m.run.unfinished > 0)) process.exitCode = 1;
 }
 
 main()
