@@ -303,11 +303,15 @@ async function main(): Promise<void> {
           if (abort.signal.aborted) break;
           const watched = processes[v];
           const before = watched.map(([, pid]) => cpuOf(pid));
+          // The generator runs in this process: its CPU is part of what the two cores carry.
+          const generatorBefore = cpuOf(process.pid);
           const run = await runOpenLoop({ url: urls[v].url + path, connections: openConnections, durationS, ratePerS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
           const cpu = watched.flatMap(([name, pid], i) => {
             const r = perRequest(before[i] ?? null, cpuOf(pid), run.ok + run.non2xx);
             return r ? [{ process: name, ...r }] : [];
           });
+          const generatorCpu = perRequest(generatorBefore, cpuOf(process.pid), run.ok + run.non2xx);
+          if (generatorCpu) cpu.push({ process: 'generator', ...generatorCpu });
           openMeasurements.push({ model: m.name, variant: v, fraction, run, cpu });
           const l = run.latencyMs;
           const failed = run.non2xx + run.errors + run.unfinished;
