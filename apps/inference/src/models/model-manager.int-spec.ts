@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,8 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
 
     expect((await fetch(`${url}/api/v1/inference/models/mlp`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
     expect((await json(url, 'POST', '/v2/models/mlp/infer', { inputs: [] })).status).toBe(404);
+    // The other replica follows the undeploy (its event), not only the one that took the request.
+    await eventually('replica unloads mlp', async () => (await json(replica, 'POST', '/v2/models/mlp/infer', { inputs: [] })).status === 404);
     const again = await json<{ error: { code: string } }>(url, 'DELETE', '/api/v1/inference/models/mlp', undefined, ACTOR_HEADERS);
     expect(again.status).toBe(404);
     expect(again.body.error.code).toBe('INFERENCE_MODEL_NOT_SERVED');
@@ -113,5 +116,46 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     }
     const rows = await h.db.query('SELECT model FROM inference.deployments');
     expect(rows).toEqual([]);
+  });
+
+  it('serves what another replica deploys and drops what it undeploys; catches up from the table when an event is missed; stays ready while a followed model fails', async () => {
+    const follower = await h.boot({ SHIPYARD_INFERENCE_RECONCILE_S: '1' });
+    await eventually('follower ready', async () => (await fetch(`${follower}/health/ready`)).status === 200);
+    type Item = { name: string; state: string; source: string; version: number | null; error: string | null };
+    const served = async (base: string) => Object.fromEntries((await json<{ items: Item[] }>(base, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS)).body.items.map((i) => [i.name, i]));
+    const input = { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 64], data: Array.from(sampleRows(2, 64, 77)) }] };
+    const record = (model: string) => h.db.query(`INSERT INTO inference.deployments (id, model, version, alias, stage, created_by, created_at, updated_at) VALUES ($1, $2, 1, NULL, NULL, 'user:test', now(), now())`, [randomUUID(), model]);
+
+    // Deployed through one replica: the other serves it as well, with the same answers.
+    expect((await json(url, 'POST', '/api/v1/inference/models', { model: 'mlp' }, ACTOR_HEADERS)).status).toBe(201);
+    await eventually('follower serves mlp', async () => (await served(follower)).mlp?.state === 'ready');
+    expect((await served(follower)).mlp).toMatchObject({ source: 'deployment', version: 1 });
+    const [here, there] = await Promise.all([url, follower].map((base) => json<InferBody>(base, 'POST', '/v2/models/mlp/infer', input)));
+    expect(there?.status).toBe(200);
+    expect(there?.body.outputs).toEqual(here?.body.outputs);
+
+    // Undeployed through that replica: gone from this one too.
+    expect((await fetch(`${url}/api/v1/inference/models/mlp`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
+    await eventually('follower drops mlp', async () => (await served(follower)).mlp === undefined);
+    expect((await json(follower, 'POST', '/v2/models/mlp/infer', input)).status).toBe(404);
+
+    // Recorded without an event reaching it (a missed message): the periodic pass serves it, and drops it once the row is gone.
+    await record('mlp');
+    await eventually('follower serves the recorded mlp', async () => (await served(follower)).mlp?.state === 'ready');
+    expect((await json(follower, 'POST', '/v2/models/mlp/infer', input)).status).toBe(200);
+    await h.db.query(`DELETE FROM inference.deployments WHERE model = 'mlp'`);
+    await eventually('follower drops the unrecorded mlp', async () => (await served(follower)).mlp === undefined);
+
+    // A followed deployment that cannot load is reported with its error; the replica stays ready for what it serves.
+    await record('broken');
+    const broken = await eventually('broken reported', async () => {
+      const entry = (await served(follower)).broken;
+      return entry?.state === 'failed' ? entry : null;
+    });
+    expect(broken.error).toMatch(/not a model ONNX Runtime can load/);
+    expect((await fetch(`${follower}/health/ready`)).status).toBe(200);
+    expect((await json(follower, 'POST', '/v2/models/broken/infer', input)).status).toBe(503);
+    await h.db.query(`DELETE FROM inference.deployments WHERE model = 'broken'`);
+    await eventually('follower drops broken', async () => (await served(follower)).broken === undefined);
   });
 });

@@ -32,6 +32,23 @@ export interface ModelEntry {
   current: ServedModel | null;
   /** A (re)load is running or queued for this model. */
   busy: Promise<unknown>;
+  /** Loads running or queued: the reference may be about to change. */
+  loads: number;
+  /**
+   * Readiness waits for it: the models a replica boots with (configured and recorded deployments). One
+   * deployed while the replica serves does not take the replica, and every model on it, out of traffic
+   * while it loads; it answers 503 "loading" until it is warm.
+   */
+  required: boolean;
+  /** When the reference last changed here (epoch ms): an older deployment event must not undo it. */
+  changedAt: number;
+}
+
+export interface DeployOptions {
+  /** Readiness waits for it (see ModelEntry.required); never cleared once set. */
+  required?: boolean;
+  /** When the decision to serve this reference was taken (epoch ms; default now): an event's time for a followed deployment. */
+  changedAt?: number;
 }
 
 export enum InferenceErrorCode {
@@ -74,10 +91,13 @@ export class ModelManager {
     return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Starts serving `ref` in the background, retrying with back-off until it loads (boot-time models). */
-  serveInBackground(ref: ModelRef, source: ModelSource): void {
+  /**
+   * Starts serving `ref` in the background, retrying with back-off until it loads: boot-time models
+   * (`required` for readiness) and deployments made on another replica.
+   */
+  serveInBackground(ref: ModelRef, source: ModelSource, opts: DeployOptions = { required: true }): void {
     const attempt = (delay: number) => {
-      this.deploy(ref, source).catch((e: unknown) => {
+      this.deploy(ref, source, opts).catch((e: unknown) => {
         if (this.stopped || this.entries.get(ref.model)?.ref !== ref) return;
         this.logger.warn(`${formatModelRef(ref)} failed to load (retry in ${delay} ms): ${(e as Error).message}`);
         this.retries.set(ref.model, setTimeout(() => attempt(Math.min(delay * 2, RETRY_MAX_MS)), delay).unref());
@@ -91,17 +111,43 @@ export class ModelManager {
    * Loads of one name run one after another. Throws a DomainError when the version cannot be served;
    * the previous version, if any, keeps serving then.
    */
-  deploy(ref: ModelRef, source: ModelSource): Promise<ServedModel> {
+  deploy(ref: ModelRef, source: ModelSource, opts: DeployOptions = {}): Promise<ServedModel> {
     const existing = this.entries.get(ref.model);
     this.clearRetry(ref.model);
-    const entry: ModelEntry = existing ?? { name: ref.model, ref, source, state: 'loading', error: null, current: null, busy: Promise.resolve() };
+    const entry: ModelEntry = existing ?? { name: ref.model, ref, source, state: 'loading', error: null, current: null, busy: Promise.resolve(), loads: 0, required: false, changedAt: 0 };
+    if (formatModelRef(entry.ref) !== formatModelRef(ref) || entry.source !== source || entry.changedAt === 0) entry.changedAt = opts.changedAt ?? Date.now();
     entry.ref = ref;
     entry.source = source;
+    entry.required ||= opts.required ?? false;
     if (!entry.current) entry.state = 'loading';
     this.entries.set(ref.model, entry);
-    const run = entry.busy.catch(() => undefined).then(() => this.load(entry, ref));
+    entry.loads++;
+    const run = entry.busy
+      .catch(() => undefined)
+      .then(() => this.load(entry, ref))
+      .finally(() => entry.loads--);
     entry.busy = run;
     return run;
+  }
+
+  /**
+   * A deployment recorded by another replica (its event, or the table): serve it here too, unless this
+   * replica already serves or loads that reference, or changed the model after `asOf` (epoch ms).
+   */
+  follow(ref: ModelRef, asOf?: number): void {
+    const entry = this.entries.get(ref.model);
+    if (entry && formatModelRef(entry.ref) === formatModelRef(ref) && entry.source === 'deployment') return;
+    if (entry && asOf !== undefined && entry.changedAt > asOf) return;
+    this.logger.log(`following the deployment of ${formatModelRef(ref)}`);
+    this.serveInBackground(ref, 'deployment', { required: false, changedAt: asOf ?? Date.now() });
+  }
+
+  /** A deployment removed on another replica: stop serving it here too, unless changed here after `asOf`. */
+  async unfollow(name: string, asOf?: number): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || (asOf !== undefined && entry.changedAt > asOf)) return;
+    this.logger.log(`${name}: its deployment was removed; unloading`);
+    await this.unload(name);
   }
 
   /** Re-resolves a model that follows an alias, stage or "newest", and swaps if the version moved. */
@@ -126,14 +172,14 @@ export class ModelManager {
     return true;
   }
 
-  /** Readiness: every model this replica should serve is loaded and warm. */
+  /** Readiness: every model this replica booted with is loaded and warm (see ModelEntry.required). */
   readiness(): { ready: boolean; models: Record<string, string> } {
     const models: Record<string, string> = {};
     let ready = true;
     for (const e of this.list()) {
       if (e.current) models[e.name] = `ready (version ${e.current.version})`;
       else {
-        ready = false;
+        if (e.required) ready = false;
         models[e.name] = e.state === 'failed' ? `failed: ${e.error ?? 'unknown error'}` : 'loading';
       }
     }

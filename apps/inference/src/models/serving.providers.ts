@@ -3,6 +3,7 @@ import { NatsConnector } from '@shipyard/messaging';
 import { ProbeRegistry } from '@shipyard/observability';
 import { Lifecycle, RpcClient } from '@shipyard/service-kit';
 import type { InferenceConfig } from '../config';
+import { DeploymentsFollower } from '../deployments/deployments.follower';
 import { DeploymentsRepository, refOf } from '../deployments/deployments.repository';
 import { ArtifactCache } from './artifact-cache';
 import { inferenceMetrics } from './inference-metrics';
@@ -30,13 +31,18 @@ export const servingProviders = (config: InferenceConfig): Provider[] => [
       }, inferenceMetrics()),
   },
   { provide: RegistryEventsListener, inject: [NatsConnector, ModelManager], useFactory: (nats: NatsConnector, models: ModelManager) => new RegistryEventsListener(nats, models) },
+  {
+    provide: DeploymentsFollower,
+    inject: [NatsConnector, ModelManager, DeploymentsRepository],
+    useFactory: (nats: NatsConnector, models: ModelManager, deployments: DeploymentsRepository) => new DeploymentsFollower(nats, models, deployments),
+  },
   ServingBootstrap,
 ];
 
 /**
  * At boot: serve the configured models and the recorded deployments (in the background, retrying; the
- * `models` readiness probe holds traffic until they are warm), follow registry events, and on shutdown
- * let in-flight inferences finish before the workers end.
+ * `models` readiness probe holds traffic until they are warm), follow registry events and the
+ * deployments other replicas record, and on shutdown let in-flight inferences finish before the workers end.
  */
 @Injectable()
 export class ServingBootstrap implements OnApplicationBootstrap {
@@ -46,6 +52,7 @@ export class ServingBootstrap implements OnApplicationBootstrap {
     @Inject(INFERENCE_CONFIG) private readonly config: InferenceConfig,
     private readonly models: ModelManager,
     private readonly events: RegistryEventsListener,
+    private readonly follower: DeploymentsFollower,
     private readonly deployments: DeploymentsRepository,
     private readonly probes: ProbeRegistry,
     private readonly lifecycle: Lifecycle,
@@ -61,12 +68,19 @@ export class ServingBootstrap implements OnApplicationBootstrap {
       },
     });
     this.events.start();
-    // Events travel on core NATS (at most once): a periodic re-resolve catches a move this replica missed.
+    this.follower.start();
+    // Events travel on core NATS (at most once): a periodic pass catches a registry move or a deployment
+    // change this replica missed.
     const every = this.config.SHIPYARD_INFERENCE_RECONCILE_S;
-    const reconcile = every > 0 ? setInterval(() => { for (const e of this.models.list()) if (e.current) void this.models.refresh(e.name); }, every * 1000).unref() : null;
+    const pass = () => {
+      for (const e of this.models.list()) if (e.current) void this.models.refresh(e.name);
+      this.follower.reconcile().catch((e: unknown) => this.logger.warn(`could not read the recorded deployments: ${(e as Error).message}`));
+    };
+    const reconcile = every > 0 ? setInterval(pass, every * 1000).unref() : null;
     this.lifecycle.onShutdown('workers', 'models', async () => {
       if (reconcile) clearInterval(reconcile);
       this.events.stop();
+      this.follower.stop();
       await this.models.stop();
     });
     const refs = new Map<string, { ref: ModelRef; source: ModelSource }>(parseModelRefs(this.config.SHIPYARD_INFERENCE_MODELS).map((r) => [r.model, { ref: r, source: 'config' }]));

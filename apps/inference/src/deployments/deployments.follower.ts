@@ -1,0 +1,81 @@
+import { Logger } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { decodeEnvelope, DEPLOYMENT_CREATED, DEPLOYMENT_DELETED, DeploymentCreatedPayload, DeploymentDeletedPayload } from '@shipyard/contracts';
+import { NatsConnector } from '@shipyard/messaging';
+import { ModelManager } from '../models/model-manager';
+import { formatModelRef, ModelRef, Stage } from '../models/model-ref';
+import { DeploymentsRepository, refOf } from './deployments.repository';
+
+/** The reference a deployment event asked for. */
+export function refOfEvent(p: DeploymentCreatedPayload): ModelRef {
+  const r = p.reference;
+  return { model: p.model, ...(r.version !== null ? { version: r.version } : {}), ...(r.alias !== null ? { alias: r.alias } : {}), ...(r.stage !== null ? { stage: r.stage as Stage } : {}) };
+}
+
+/**
+ * Keeps every replica serving what `inference.deployments` records, not only the replica whose API took
+ * the deploy or undeploy: deployment events (core NATS, at most once) act at once, and `reconcile()`,
+ * run periodically, catches what an event missed. A reconcile pass acts on a difference only when the
+ * previous pass saw the same one, so a deploy in flight on this replica (loaded, not yet recorded) is
+ * never undone by a pass that read the table a moment too early.
+ */
+export class DeploymentsFollower {
+  private readonly logger = new Logger('deployments');
+  private sub: Subscription | null = null;
+  /** Differences seen by the last reconcile pass: model → what the table wanted ('' = no row). */
+  private pending = new Map<string, string>();
+
+  constructor(
+    private readonly nats: NatsConnector,
+    private readonly models: ModelManager,
+    private readonly deployments: DeploymentsRepository,
+  ) {}
+
+  start(): void {
+    void this.nats.ready().then(
+      (nc) => {
+        this.sub = nc.subscribe('shipyard.inference.deployment.>', { callback: (err, msg) => (err ? this.logger.warn(err.message) : this.handle(msg.subject, msg.data)) });
+      },
+      () => undefined,
+    );
+  }
+
+  handle(subject: string, data: Uint8Array): void {
+    if (subject !== DEPLOYMENT_CREATED && subject !== DEPLOYMENT_DELETED) return;
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok) return;
+    const asOf = Date.parse(decoded.envelope.occurredAt);
+    if (subject === DEPLOYMENT_CREATED) {
+      const payload = DeploymentCreatedPayload.safeParse(decoded.envelope.payload);
+      if (payload.success) this.models.follow(refOfEvent(payload.data), asOf);
+    } else {
+      const payload = DeploymentDeletedPayload.safeParse(decoded.envelope.payload);
+      if (payload.success) void this.models.unfollow(payload.data.model, asOf);
+    }
+  }
+
+  /** One pass: serve each recorded deployment as recorded; stop serving deployments no longer recorded. */
+  async reconcile(): Promise<void> {
+    const wanted = new Map((await this.deployments.all()).map((d) => [d.model, refOf(d)] as const));
+    const differences = new Map<string, string>();
+    for (const [model, ref] of wanted) {
+      const entry = this.models.entry(model);
+      if (entry && (entry.loads > 0 || (entry.source === 'deployment' && formatModelRef(entry.ref) === formatModelRef(ref)))) continue;
+      differences.set(model, formatModelRef(ref));
+    }
+    for (const entry of this.models.list()) {
+      if (entry.source === 'deployment' && entry.loads === 0 && !wanted.has(entry.name)) differences.set(entry.name, '');
+    }
+    for (const [model, want] of differences) {
+      if (this.pending.get(model) !== want) continue; // first sighting: act on the next pass if it holds
+      const ref = wanted.get(model);
+      if (ref) this.models.follow(ref);
+      else void this.models.unfollow(model);
+    }
+    this.pending = differences;
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+  }
+}
