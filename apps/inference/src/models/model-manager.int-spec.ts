@@ -157,5 +157,17 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     expect((await json(follower, 'POST', '/v2/models/broken/infer', input)).status).toBe(503);
     await h.db.query(`DELETE FROM inference.deployments WHERE model = 'broken'`);
     await eventually('follower drops broken', async () => (await served(follower)).broken === undefined);
+
+    // A replica booting with a recorded deployment the registry no longer has (say, its version was
+    // deleted) reports it and still gets ready: it would otherwise never take traffic.
+    await record('ghost');
+    const late = await h.boot({ SHIPYARD_INFERENCE_RECONCILE_S: '0' });
+    const ghost = await eventually('ghost reported', async () => {
+      const entry = (await served(late)).ghost;
+      return entry?.state === 'failed' ? entry : null;
+    });
+    expect(ghost.error).toBe('model "ghost" was not found');
+    await eventually('late replica ready', async () => (await fetch(`${late}/health/ready`)).status === 200);
+    await h.db.query(`DELETE FROM inference.deployments WHERE model = 'ghost'`);
   });
 });

@@ -216,6 +216,13 @@ export class ModelManager {
       if (!entry.current) {
         entry.state = 'failed';
         entry.error = (e as Error).message;
+        // A recorded deployment whose version is gone from the registry (deleted) or cannot be loaded
+        // would otherwise keep every new replica unready for good: it is reported, and stops holding
+        // readiness. A configured model keeps holding it (the operator's config is wrong then).
+        if (entry.source === 'deployment' && entry.required && isPermanent(e)) {
+          entry.required = false;
+          this.logger.warn(`${entry.name}: the recorded deployment ${formatModelRef(ref)} cannot be served (${(e as Error).message}); readiness no longer waits for it`);
+        }
       }
       throw e;
     }
@@ -255,4 +262,9 @@ export class ModelManager {
     if (t) clearTimeout(t);
     this.retries.delete(name);
   }
+}
+
+/** Retrying cannot fix it: the registry does not have the version, or ONNX Runtime cannot load it. */
+function isPermanent(e: unknown): boolean {
+  return e instanceof DomainError && (e.kind === ErrorKind.NotFound || e.kind === ErrorKind.InvalidInput);
 }
