@@ -382,4 +382,30 @@ describe('inference through the gateway: registry versions deployed, served, swa
     const served = await request<{ items: ServedModel[] }>(admin, 'GET', '/api/v1/inference/models');
     expect(served.body.items.find((m) => m.name === 'swapper')).toMatchObject({ reference: 'swapper@champion', version: 2, state: 'ready' });
   });
+
+  it('stops serving a version deleted in the registry: a "newest" deployment moves back to the previous version, a pinned one answers 503 with the reason', async () => {
+    const v1 = logisticModel(41);
+    const v2 = logisticModel(42);
+    await registerModel('retired', [v1.bytes, v2.bytes]);
+    expect((await request<ServedModel>(admin, 'POST', '/api/v1/inference/models', { body: { model: 'retired' } })).body).toMatchObject({ reference: 'retired', version: 2 });
+    const rows = sampleRows(1, LOGISTIC_FEATURES, 11);
+    const call = () => infer('retired', { inputs: [logisticTensor(rows, 1)] });
+    expect((await call()).body.model_version).toBe('2');
+
+    expect((await request(admin, 'DELETE', '/api/v1/models/retired/versions/2')).status).toBe(204);
+    const back = await eventually('newest is version 1 again', async () => {
+      const r = await call();
+      return r.status === 200 && r.body.model_version === '1' ? r : null;
+    });
+    expect(back.body.outputs[0]?.data[0]).toBeCloseTo(v1.predict(rows, 1)[0] ?? NaN, 5);
+
+    expect((await request<ServedModel>(admin, 'POST', '/api/v1/inference/models', { body: { model: 'retired', version: 1 } })).body).toMatchObject({ reference: 'retired:1', version: 1 });
+    expect((await request(admin, 'DELETE', '/api/v1/models/retired/versions/1')).status).toBe(204);
+    const gone = await eventually('version 1 withdrawn', async () => {
+      const r = await call();
+      return r.status === 503 ? r : null;
+    });
+    expect(gone.body).toEqual({ error: "model 'retired' is unavailable: version 1 was deleted from the registry" });
+    expect((await fetch(`${stack.url('inference')}/health/ready`)).status).toBe(200);
+  });
 });

@@ -41,7 +41,7 @@ export class DataPlane {
     const served = this.models.serving(name);
     if (!served) {
       const entry = this.models.entry(name);
-      if (entry) return this.fail(503, entry.state === 'failed' ? `model '${name}' failed to load: ${entry.error ?? ''}` : `model '${name}' is loading`, name);
+      if (entry) return this.fail(503, entry.state === 'failed' ? `model '${name}' is unavailable: ${entry.error ?? ''}` : `model '${name}' is loading`, name);
       return this.fail(404, `model '${name}' is not served`, name);
     }
     if (version !== undefined && version !== served.versionLabel) return this.fail(404, `model '${name}' has no version '${version}' here (serving version ${served.versionLabel})`, name);

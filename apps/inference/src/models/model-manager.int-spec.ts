@@ -170,4 +170,32 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     await eventually('late replica ready', async () => (await fetch(`${late}/health/ready`)).status === 200);
     await h.db.query(`DELETE FROM inference.deployments WHERE model = 'ghost'`);
   });
+
+  it('stops serving a version the registry deletes: "newest" moves back to the previous version, a pinned one answers 503 with the reason, the replica stays ready', async () => {
+    const a = logisticModel(31);
+    const b = logisticModel(32);
+    h.registry.addVersion('retiring', a.bytes);
+    h.registry.addVersion('retiring', b.bytes);
+    h.registry.addVersion('pinned', a.bytes);
+    for (const body of [{ model: 'retiring' }, { model: 'pinned', version: 1 }]) expect((await json(url, 'POST', '/api/v1/inference/models', body, ACTOR_HEADERS)).status).toBe(201);
+    const rows = sampleRows(1, LOGISTIC_FEATURES, 5);
+    const infer = (model: string) => json<InferBody & { error?: string }>(url, 'POST', `/v2/models/${model}/infer`, { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, LOGISTIC_FEATURES], data: Array.from(rows) }] });
+    expect((await infer('retiring')).body.model_version).toBe('2');
+
+    h.registry.deleteVersion('retiring', 2);
+    const back = await eventually('retiring back on version 1', async () => {
+      const r = await infer('retiring');
+      return r.status === 200 && r.body.model_version === '1' ? r : null;
+    });
+    expect(back.body.outputs[0]?.data[0]).toBeCloseTo(a.predict(rows, 1)[0] ?? NaN, 5);
+
+    h.registry.deleteVersion('pinned', 1);
+    const gone = await eventually('pinned withdrawn', async () => {
+      const r = await infer('pinned');
+      return r.status === 503 ? r : null;
+    });
+    expect(gone.body.error).toBe("model 'pinned' is unavailable: version 1 was deleted from the registry");
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    for (const model of ['retiring', 'pinned']) expect((await fetch(`${url}/api/v1/inference/models/${model}`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
+  });
 });

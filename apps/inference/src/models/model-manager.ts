@@ -150,6 +150,24 @@ export class ModelManager {
     await this.unload(name);
   }
 
+  /**
+   * The registry deleted a version (`version`), or the whole model (null): no replica keeps serving what
+   * a new replica could not load. Requests in flight finish on it; later ones get 503 with `reason`,
+   * until a reference that follows an alias, stage or "newest" resolves to another version.
+   */
+  withdraw(name: string, version: number | null, reason: string): void {
+    for (const entry of this.entries.values()) {
+      const cur = entry.current;
+      if (entry.name.toLowerCase() !== name.toLowerCase() || !cur || (version !== null && cur.version !== version)) continue;
+      entry.current = null;
+      entry.state = 'failed';
+      entry.error = reason;
+      entry.required = false; // a replica must not turn unready, taking its other models along
+      this.logger.warn(`${entry.name}: no longer serving version ${cur.version}: ${reason}`);
+      void cur.retire();
+    }
+  }
+
   /** Re-resolves a model that follows an alias, stage or "newest", and swaps if the version moved. */
   async refresh(name: string): Promise<void> {
     const entry = this.entries.get(name);

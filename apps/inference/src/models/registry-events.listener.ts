@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Subscription } from 'nats';
-import { decodeEnvelope } from '@shipyard/contracts';
+import { decodeEnvelope, MODEL_DELETED, MODEL_VERSION_DELETED } from '@shipyard/contracts';
 import { NatsConnector } from '@shipyard/messaging';
 import { ModelManager } from './model-manager';
 
@@ -19,7 +19,8 @@ export function modelNameOf(payload: Record<string, unknown>): string | null {
 
 /**
  * Follows the registry on core NATS (JetStream subjects are delivered to core subscribers as well): an
- * event about a served model makes it re-resolve its reference, and swap if the version moved. Each
+ * event about a served model makes it re-resolve its reference, and swap if the version moved; a deleted
+ * version (or model) stops being served at once. Each
  * replica re-resolves for itself, so no durable consumer is needed; a missed event is caught by the
  * next one, by a deploy, or by a restart.
  */
@@ -47,6 +48,10 @@ export class RegistryEventsListener {
     if (!decoded.ok) return;
     const name = modelNameOf(decoded.envelope.payload);
     if (!name) return;
+    if (subject === MODEL_VERSION_DELETED) {
+      const version = decoded.envelope.payload.version;
+      if (typeof version === 'number') this.models.withdraw(name, version, `version ${version} was deleted from the registry`);
+    } else if (subject === MODEL_DELETED) this.models.withdraw(name, null, 'the model was deleted from the registry');
     for (const served of this.models.list()) {
       if (served.ref.model.toLowerCase() === name.toLowerCase()) void this.models.refresh(served.name);
     }

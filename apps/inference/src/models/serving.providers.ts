@@ -73,7 +73,7 @@ export class ServingBootstrap implements OnApplicationBootstrap {
     // change this replica missed.
     const every = this.config.SHIPYARD_INFERENCE_RECONCILE_S;
     const pass = () => {
-      for (const e of this.models.list()) if (e.current) void this.models.refresh(e.name);
+      for (const e of this.models.list()) if (e.loads === 0) void this.models.refresh(e.name);
       this.follower.reconcile().catch((e: unknown) => this.logger.warn(`could not read the recorded deployments: ${(e as Error).message}`));
     };
     const reconcile = every > 0 ? setInterval(pass, every * 1000).unref() : null;

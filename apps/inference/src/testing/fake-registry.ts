@@ -12,6 +12,8 @@ interface Version {
   sha256: string;
   stage: string;
   framework: string;
+  /** Soft-deleted, as the registry does it: the number stays taken, nothing resolves to it. */
+  deleted: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export class FakeRegistry {
     const m = this.models.get(model) ?? { id: randomUUID(), versions: [], aliases: new Map<string, number>() };
     this.models.set(model, m);
     const version = m.versions.length + 1;
-    m.versions.push({ version, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), stage: opts.stage ?? 'None', framework: opts.framework ?? 'onnx' });
+    m.versions.push({ version, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), stage: opts.stage ?? 'None', framework: opts.framework ?? 'onnx', deleted: false });
     return version;
   }
 
@@ -58,6 +60,17 @@ export class FakeRegistry {
     const v = this.models.get(model)?.versions.find((x) => x.version === version);
     if (v) v.stage = stage;
     this.announce('shipyard.registry.model_version.promoted.v1', model, { modelName: model, version, stage });
+  }
+
+  /** Deletes a version as the registry does (its aliases go with it) and announces it. */
+  deleteVersion(model: string, version: number): void {
+    const m = this.models.get(model);
+    const v = m?.versions.find((x) => x.version === version);
+    if (!m || !v) return;
+    v.deleted = true;
+    const removedAliases = [...m.aliases].filter(([, n]) => n === version).map(([a]) => a);
+    for (const a of removedAliases) m.aliases.delete(a);
+    this.announce('shipyard.registry.model_version.deleted.v1', model, { id: randomUUID(), modelId: m.id, modelName: model, version, stage: v.stage, removedAliases });
   }
 
   async stop(): Promise<void> {
@@ -85,11 +98,12 @@ export class FakeRegistry {
     const m = this.models.get(req.model);
     const notFound = (what: string) => new DomainError('MODEL_VERSION_NOT_FOUND', ErrorKind.NotFound, what);
     if (!m) throw new DomainError(CommonErrorCode.NotFound, ErrorKind.NotFound, `model "${req.model}" was not found`);
+    const live = m.versions.filter((x) => !x.deleted);
     let v: Version | undefined;
-    if (req.version !== undefined) v = m.versions.find((x) => x.version === req.version);
-    else if (req.alias !== undefined) v = m.versions.find((x) => x.version === m.aliases.get(req.alias ?? ''));
-    else if (req.stage !== undefined) v = [...m.versions].reverse().find((x) => x.stage === req.stage);
-    else v = m.versions[m.versions.length - 1];
+    if (req.version !== undefined) v = live.find((x) => x.version === req.version);
+    else if (req.alias !== undefined) v = live.find((x) => x.version === m.aliases.get(req.alias ?? ''));
+    else if (req.stage !== undefined) v = [...live].reverse().find((x) => x.stage === req.stage);
+    else v = live[live.length - 1];
     if (!v) throw notFound(`no version of "${req.model}" matches`);
     const found = v;
     return {
