@@ -407,5 +407,19 @@ describe('inference through the gateway: registry versions deployed, served, swa
     });
     expect(gone.body).toEqual({ error: "model 'retired' is unavailable: version 1 was deleted from the registry" });
     expect((await fetch(`${stack.url('inference')}/health/ready`)).status).toBe(200);
+
+    // A deleted model stops being served too, and serves again once restored.
+    const id = await registerModel('comeback', [v1.bytes]);
+    expect((await request(admin, 'POST', '/api/v1/inference/models', { body: { model: 'comeback', version: 1 } })).status).toBe(201);
+    const comeback = () => infer('comeback', { inputs: [logisticTensor(rows, 1)] });
+    expect((await comeback()).status).toBe(200);
+    expect((await request(admin, 'DELETE', '/api/v1/models/comeback')).status).toBe(204);
+    const deleted = await eventually('comeback withdrawn', async () => {
+      const r = await comeback();
+      return r.status === 503 ? r : null;
+    });
+    expect(deleted.body).toEqual({ error: "model 'comeback' is unavailable: the model was deleted from the registry" });
+    expect((await request(admin, 'POST', `/api/v1/models/${id}/restore`)).status).toBe(200);
+    await eventually('comeback served again', async () => (await comeback()).status === 200);
   });
 });

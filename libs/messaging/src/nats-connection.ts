@@ -1,4 +1,4 @@
-import { connect, ConnectionOptions, Events, NatsConnection } from 'nats';
+import { connect, ConnectionOptions, Events, NatsConnection, Subscription } from 'nats';
 
 export interface NatsConnectorOptions {
   servers: string;
@@ -35,6 +35,25 @@ export class NatsConnector {
     const c = this.current();
     if (c) return Promise.resolve(c);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * A core NATS subscription, made once connected (delivery at most once; subjects a JetStream stream
+   * captures reach core subscribers too). Returns what ends it, whether or not it has started yet.
+   */
+  subscribeWhenReady(subject: string, handle: (subject: string, data: Uint8Array) => void, onError: (e: Error) => void): () => void {
+    let sub: Subscription | null = null;
+    let ended = false;
+    this.ready().then(
+      (nc) => {
+        if (!ended) sub = nc.subscribe(subject, { callback: (err, msg) => (err ? onError(err) : handle(msg.subject, msg.data)) });
+      },
+      () => undefined,
+    );
+    return () => {
+      ended = true;
+      sub?.unsubscribe();
+    };
   }
 
   isConnected(): boolean {

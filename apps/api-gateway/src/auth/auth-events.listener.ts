@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Subscription } from 'nats';
 import { API_KEY_REVOKED, decodeEnvelope, USER_DISABLED, USER_ROLE_CHANGED } from '@shipyard/contracts';
 import { NatsConnector } from '@shipyard/messaging';
 import { Lifecycle } from '@shipyard/service-kit';
@@ -12,7 +11,6 @@ import { TokenRevocations } from './revocations';
 @Injectable()
 export class AuthEventsListener implements OnApplicationBootstrap {
   private readonly logger = new Logger('auth-events');
-  private sub: Subscription | null = null;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -23,10 +21,8 @@ export class AuthEventsListener implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.nats.ready().then((nc) => {
-      this.sub = nc.subscribe('shipyard.auth.>', { callback: (err, msg) => (err ? this.logger.warn(err.message) : this.handle(msg.subject, msg.data)) });
-    });
-    this.lifecycle.onShutdown('messaging', 'auth events', () => Promise.resolve(this.sub?.unsubscribe()));
+    const unsubscribe = this.nats.subscribeWhenReady('shipyard.auth.>', (subject, data) => this.handle(subject, data), (e) => this.logger.warn(e.message));
+    this.lifecycle.onShutdown('messaging', 'auth events', () => Promise.resolve(unsubscribe()));
   }
 
   handle(subject: string, data: Uint8Array): void {

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { Subscription } from 'nats';
 import { decodeEnvelope, DEPLOYMENT_CREATED, DEPLOYMENT_DELETED, DeploymentCreatedPayload, DeploymentDeletedPayload } from '@shipyard/contracts';
 import { NatsConnector } from '@shipyard/messaging';
 import { ModelManager } from '../models/model-manager';
@@ -21,7 +20,7 @@ export function refOfEvent(p: DeploymentCreatedPayload): ModelRef {
  */
 export class DeploymentsFollower {
   private readonly logger = new Logger('deployments');
-  private sub: Subscription | null = null;
+  private unsubscribe: (() => void) | null = null;
   /** Differences seen by the last reconcile pass: model → what the table wanted ('' = no row). */
   private pending = new Map<string, string>();
 
@@ -32,12 +31,7 @@ export class DeploymentsFollower {
   ) {}
 
   start(): void {
-    void this.nats.ready().then(
-      (nc) => {
-        this.sub = nc.subscribe('shipyard.inference.deployment.>', { callback: (err, msg) => (err ? this.logger.warn(err.message) : this.handle(msg.subject, msg.data)) });
-      },
-      () => undefined,
-    );
+    this.unsubscribe = this.nats.subscribeWhenReady('shipyard.inference.deployment.>', (subject, data) => this.handle(subject, data), (e) => this.logger.warn(e.message));
   }
 
   handle(subject: string, data: Uint8Array): void {
@@ -76,6 +70,6 @@ export class DeploymentsFollower {
   }
 
   stop(): void {
-    this.sub?.unsubscribe();
+    this.unsubscribe?.();
   }
 }

@@ -42,6 +42,8 @@ export interface ModelEntry {
   required: boolean;
   /** When the reference last changed here (epoch ms): an older deployment event must not undo it. */
   changedAt: number;
+  /** Why the registry took the served version away (deleted), until a version serves again. */
+  withdrawn: string | null;
 }
 
 export interface DeployOptions {
@@ -114,12 +116,12 @@ export class ModelManager {
   deploy(ref: ModelRef, source: ModelSource, opts: DeployOptions = {}): Promise<ServedModel> {
     const existing = this.entries.get(ref.model);
     this.clearRetry(ref.model);
-    const entry: ModelEntry = existing ?? { name: ref.model, ref, source, state: 'loading', error: null, current: null, busy: Promise.resolve(), loads: 0, required: false, changedAt: 0 };
+    const entry: ModelEntry = existing ?? { name: ref.model, ref, source, state: 'loading', error: null, current: null, busy: Promise.resolve(), loads: 0, required: false, changedAt: 0, withdrawn: null };
     if (formatModelRef(entry.ref) !== formatModelRef(ref) || entry.source !== source || entry.changedAt === 0) entry.changedAt = opts.changedAt ?? Date.now();
     entry.ref = ref;
     entry.source = source;
     entry.required ||= opts.required ?? false;
-    if (!entry.current) entry.state = 'loading';
+    if (!entry.current && !entry.withdrawn) entry.state = 'loading'; // a withdrawn one says why until a version serves
     this.entries.set(ref.model, entry);
     entry.loads++;
     const run = entry.busy
@@ -162,16 +164,20 @@ export class ModelManager {
       entry.current = null;
       entry.state = 'failed';
       entry.error = reason;
+      entry.withdrawn = reason;
       entry.required = false; // a replica must not turn unready, taking its other models along
       this.logger.warn(`${entry.name}: no longer serving version ${cur.version}: ${reason}`);
       void cur.retire();
     }
   }
 
-  /** Re-resolves a model that follows an alias, stage or "newest", and swaps if the version moved. */
+  /** Re-resolves a model that follows an alias, stage or "newest" (or one not served), and swaps if the version moved. */
   async refresh(name: string): Promise<void> {
     const entry = this.entries.get(name);
-    if (!entry || !followsRegistry(entry.ref) || this.stopped) return;
+    // A pinned version never moves; it is only tried again while it is not served (withdrawn or failed),
+    // e.g. after its model was restored.
+    if (!entry || this.stopped || (!followsRegistry(entry.ref) && entry.current)) return;
+    if (this.retries.has(name)) return; // a retry with back-off is scheduled: it resolves afresh
     try {
       await this.deploy(entry.ref, entry.source);
     } catch (e) {
@@ -223,6 +229,7 @@ export class ModelManager {
       entry.current = served; // the swap: from here on new requests get the new version
       entry.state = 'ready';
       entry.error = null;
+      entry.withdrawn = null;
       this.metrics.loads.labels(entry.name, 'loaded').inc();
       if (current) {
         this.logger.log(`${entry.name}: version ${current.version} → ${served.version}`);
@@ -233,7 +240,7 @@ export class ModelManager {
       this.metrics.loads.labels(entry.name, 'failed').inc();
       if (!entry.current) {
         entry.state = 'failed';
-        entry.error = (e as Error).message;
+        entry.error = entry.withdrawn ?? (e as Error).message; // "deleted from the registry" says more than "not found"
         // A recorded deployment whose version is gone from the registry (deleted) or cannot be loaded
         // would otherwise keep every new replica unready for good: it is reported, and stops holding
         // readiness. A configured model keeps holding it (the operator's config is wrong then).

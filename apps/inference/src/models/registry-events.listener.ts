@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Subscription } from 'nats';
 import { decodeEnvelope, MODEL_DELETED, MODEL_VERSION_DELETED } from '@shipyard/contracts';
 import { NatsConnector } from '@shipyard/messaging';
 import { ModelManager } from './model-manager';
+import { followsRegistry } from './model-ref';
 
 /** Registry subjects after which a served alias, stage or "newest" may point at another version. */
 const MOVES = /^shipyard\.registry\.(model_version|model_alias|alias|model)\.[a-z_]+\.v\d+$/;
@@ -26,7 +26,7 @@ export function modelNameOf(payload: Record<string, unknown>): string | null {
  */
 export class RegistryEventsListener {
   private readonly logger = new Logger('registry-events');
-  private sub: Subscription | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly nats: NatsConnector,
@@ -34,12 +34,7 @@ export class RegistryEventsListener {
   ) {}
 
   start(): void {
-    void this.nats.ready().then(
-      (nc) => {
-        this.sub = nc.subscribe('shipyard.registry.>', { callback: (err, msg) => (err ? this.logger.warn(err.message) : this.handle(msg.subject, msg.data)) });
-      },
-      () => undefined,
-    );
+    this.unsubscribe = this.nats.subscribeWhenReady('shipyard.registry.>', (subject, data) => this.handle(subject, data), (e) => this.logger.warn(e.message));
   }
 
   handle(subject: string, data: Uint8Array): void {
@@ -48,16 +43,18 @@ export class RegistryEventsListener {
     if (!decoded.ok) return;
     const name = modelNameOf(decoded.envelope.payload);
     if (!name) return;
+    const deletion = subject === MODEL_VERSION_DELETED || subject === MODEL_DELETED;
     if (subject === MODEL_VERSION_DELETED) {
       const version = decoded.envelope.payload.version;
       if (typeof version === 'number') this.models.withdraw(name, version, `version ${version} was deleted from the registry`);
     } else if (subject === MODEL_DELETED) this.models.withdraw(name, null, 'the model was deleted from the registry');
     for (const served of this.models.list()) {
-      if (served.ref.model.toLowerCase() === name.toLowerCase()) void this.models.refresh(served.name);
+      // After a deletion only a reference that can move (alias, stage, newest) has anything to re-resolve.
+      if (served.ref.model.toLowerCase() === name.toLowerCase() && !(deletion && !followsRegistry(served.ref))) void this.models.refresh(served.name);
     }
   }
 
   stop(): void {
-    this.sub?.unsubscribe();
+    this.unsubscribe?.();
   }
 }
