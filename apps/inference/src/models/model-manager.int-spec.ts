@@ -154,6 +154,9 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     });
     expect(broken.error).toMatch(/not a model ONNX Runtime can load/);
     expect((await fetch(`${follower}/health/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${follower}/metrics`)).text();
+    const stateOf = (model: string) => metrics.split('\n').filter((l) => l.startsWith('shipyard_inference_model_state{') && l.includes(`model="${model}"`) && l.trimEnd().endsWith(' 1')).map((l) => /state="([a-z]+)"/.exec(l)?.[1]);
+    expect(stateOf('broken')).toEqual(['failed']);
     expect((await json(follower, 'POST', '/v2/models/broken/infer', input)).status).toBe(503);
     await h.db.query(`DELETE FROM inference.deployments WHERE model = 'broken'`);
     await eventually('follower drops broken', async () => (await served(follower)).broken === undefined);

@@ -6,7 +6,7 @@ import { ModelLoadError } from '../runtime/errors';
 import { warmUp } from '../runtime/warmup';
 import { InferenceEngine } from '../runtime/worker-pool';
 import { ArtifactCache, ArtifactFetchError } from './artifact-cache';
-import { InferenceMetrics } from './inference-metrics';
+import { InferenceMetrics, watchModelStates } from './inference-metrics';
 import { followsRegistry, formatModelRef, ModelRef } from './model-ref';
 import { ModelResolver, ResolvedVersion } from './model-resolver';
 import { ServedModel } from './served-model';
@@ -72,13 +72,16 @@ export class ModelManager {
   private readonly entries = new Map<string, ModelEntry>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly resolver: ModelResolver,
     private readonly cache: ArtifactCache,
     private readonly opts: ServingOptions,
     private readonly metrics: InferenceMetrics,
-  ) {}
+  ) {
+    this.unwatch = watchModelStates(this);
+  }
 
   /** The version serving `name` right now, or null. Synchronous: the hot path must not await before infer(). */
   serving(name: string): ServedModel | null {
@@ -212,6 +215,7 @@ export class ModelManager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch();
     for (const name of [...this.retries.keys()]) this.clearRetry(name);
     await Promise.all([...this.entries.keys()].map((n) => this.unload(n)));
   }
