@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { freePort, S3RVER_CREDENTIALS, TestStack, waitFor } from '@shipyard/testing';
+import { positive, UsageError } from './options';
+import { runBench } from './run';
 
 const MiB = 1024 * 1024;
 const log = (line = '') => process.stdout.write(line + '\n');
@@ -69,7 +71,10 @@ async function startS3Child(): Promise<{ endpoint: string; stop: () => void }> {
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const usage = 'usage: npm run bench:artifacts [-- <MiB> ...]   (object sizes; default 256 1024)';
+  const args = process.argv.slice(2);
+  if (args.some((arg) => arg.startsWith('-'))) throw new UsageError(usage);
+  const sizes = args.map((arg) => positive('size', arg, true, usage));
   const sizesMiB = sizes.length ? sizes : [256, 1024];
   const s3 = await startS3Child();
   const stack = await TestStack.start({ services: ['registry', 'api-gateway'], env: { SHIPYARD_S3_ENDPOINT: s3.endpoint, SHIPYARD_S3_PART_SIZE_MB: '5120', SHIPYARD_LOG_LEVEL: 'warn' } });
@@ -123,7 +128,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});
+runBench('artifacts', main);

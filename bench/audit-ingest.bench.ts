@@ -12,7 +12,8 @@ import { connect, NatsConnection } from 'nats';
 import { repoRoot, TestStack } from '@shipyard/testing';
 import { benchEnvelope, brokerBaseline, publishAll, publishPaced, waitForSeq } from './jetstream-load';
 import { describeMachine, machineLine } from './machine';
-import { parseFlags, positive, positiveIntegers, UsageError } from './options';
+import { parseFlags, positive, positiveIntegers } from './options';
+import { runBench } from './run';
 import { ms, perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { Distribution, distribution } from './stats';
@@ -41,22 +42,11 @@ async function lagOf(stack: TestStack, fromSeq: number, toSeq: number): Promise<
 }
 
 async function main(): Promise<void> {
-  let events: number;
-  let rates: number[];
-  let durationS: number;
-  let out: string;
-  try {
-    const flags = parseFlags(process.argv.slice(2), ['events', 'rates', 'duration', 'out'], USAGE);
-    events = positive('events', flags.get('events') ?? '50000', true, USAGE);
-    rates = positiveIntegers('rates', flags.get('rates') ?? '500,1000,2000', USAGE);
-    durationS = positive('duration', flags.get('duration') ?? '10', false, USAGE);
-    out = flags.get('out') ?? 'tmp/bench/audit-ingest.json';
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  const flags = parseFlags(process.argv.slice(2), ['events', 'rates', 'duration', 'out'], USAGE);
+  const events = positive('events', flags.get('events') ?? '50000', true, USAGE);
+  const rates = positiveIntegers('rates', flags.get('rates') ?? '500,1000,2000', USAGE);
+  const durationS = positive('duration', flags.get('duration') ?? '10', false, USAGE);
+  const out = flags.get('out') ?? 'tmp/bench/audit-ingest.json';
   const machine = describeMachine();
   const tag = randomBytes(3).toString('hex');
   log(`audit-ingest benchmark (run ${tag})`);
@@ -142,9 +132,4 @@ async function main(): Promise<void> {
   log(`results written to ${path}`);
 }
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`audit-ingest benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => setTimeout(() => process.exit(), 5_000).unref());
+runBench('audit-ingest', main);

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { repoRoot, TestStack } from '@shipyard/testing';
 import { LoadResult, runClosedLoop, runOpenLoop } from './load';
 import { describeMachine, Machine, machineLine } from './machine';
-import { BenchOptions, parseOptions, UsageError } from './options';
+import { parseOptions } from './options';
+import { runBench } from './run';
 import { measurePhase, PhaseReport, PhaseShape } from './phase';
 import { phaseLines, summaryTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
@@ -18,15 +19,7 @@ import { ModelWriteClient } from './write-client';
 const log = (line = '') => process.stdout.write(line + '\n');
 
 async function main(): Promise<void> {
-  let opts: BenchOptions;
-  try {
-    opts = parseOptions(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(e.message + '\n');
-    process.exitCode = 2;
-    return;
-  }
+  const opts = parseOptions(process.argv.slice(2), process.env);
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -139,12 +132,4 @@ async function main(): Promise<void> {
   if (abort.signal.aborted) process.exitCode = 130;
 }
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`audit-lag benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    // Whatever might still hold the event loop open (a stray socket), the benchmark ends here.
-    setTimeout(() => process.exit(), 5_000).unref();
-  });
+runBench('audit-lag', main);

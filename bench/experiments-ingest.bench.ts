@@ -12,7 +12,8 @@ import { Pool } from 'undici';
 import { ACTOR_HEADER, PERMISSIONS_HEADER, USER_HEADER } from '@shipyard/contracts';
 import { repoRoot, TestStack } from '@shipyard/testing';
 import { describeMachine, machineLine } from './machine';
-import { parseFlags, positive, UsageError } from './options';
+import { parseFlags, positive } from './options';
+import { runBench } from './run';
 import { ms, perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { Distribution, distribution } from './stats';
@@ -75,22 +76,11 @@ async function post(pool: Pool, path: string, headers: Record<string, string>, b
 }
 
 async function main(): Promise<void> {
-  let clients: number;
-  let batches: number;
-  let batchSize: number;
-  let out: string;
-  try {
-    const flags = parseFlags(process.argv.slice(2), ['clients', 'batches', 'batch-size', 'out'], USAGE);
-    clients = positive('clients', flags.get('clients') ?? '8', true, USAGE);
-    batches = positive('batches', flags.get('batches') ?? '40', true, USAGE);
-    batchSize = Math.min(1000, positive('batch-size', flags.get('batch-size') ?? '1000', true, USAGE));
-    out = flags.get('out') ?? 'tmp/bench/experiments-ingest.json';
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  const flags = parseFlags(process.argv.slice(2), ['clients', 'batches', 'batch-size', 'out'], USAGE);
+  const clients = positive('clients', flags.get('clients') ?? '8', true, USAGE);
+  const batches = positive('batches', flags.get('batches') ?? '40', true, USAGE);
+  const batchSize = Math.min(1000, positive('batch-size', flags.get('batch-size') ?? '1000', true, USAGE));
+  const out = flags.get('out') ?? 'tmp/bench/experiments-ingest.json';
   const machine = describeMachine();
   log(`experiments ingest benchmark (run ${randomBytes(3).toString('hex')})`);
   log(machineLine(machine));
@@ -164,9 +154,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`experiments ingest benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => setTimeout(() => process.exit(), 5_000).unref());
+runBench('experiments ingest', main);

@@ -11,7 +11,8 @@ import { Client } from 'pg';
 import { Pool } from 'undici';
 import { repoRoot, TestStack } from '@shipyard/testing';
 import { describeMachine, machineLine } from './machine';
-import { parseFlags, positive, UsageError } from './options';
+import { parseFlags, positive } from './options';
+import { runBench } from './run';
 import { ms, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { distribution } from './stats';
@@ -94,20 +95,10 @@ async function seed(url: string, runs: number): Promise<{ experimentId: string; 
 }
 
 async function main(): Promise<void> {
-  let runs: number;
-  let reps: number;
-  let out: string;
-  try {
-    const flags = parseFlags(process.argv.slice(2), ['runs', 'reps', 'out'], USAGE);
-    runs = positive('runs', flags.get('runs') ?? '100000', true, USAGE);
-    reps = positive('reps', flags.get('reps') ?? '10', true, USAGE);
-    out = flags.get('out') ?? 'tmp/bench/experiments-search.json';
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  const flags = parseFlags(process.argv.slice(2), ['runs', 'reps', 'out'], USAGE);
+  const runs = positive('runs', flags.get('runs') ?? '100000', true, USAGE);
+  const reps = positive('reps', flags.get('reps') ?? '10', true, USAGE);
+  const out = flags.get('out') ?? 'tmp/bench/experiments-search.json';
   const machine = describeMachine();
   log(`experiments search benchmark (run ${randomBytes(3).toString('hex')})`);
   log(machineLine(machine));
@@ -170,9 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`experiments search benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => setTimeout(() => process.exit(), 5_000).unref());
+runBench('experiments search', main);

@@ -15,7 +15,8 @@ import { hopTable, HopGroup, HopMeasurement, ratiosFor, runLine } from './gatewa
 import { HopChild } from './hop-children';
 import { ENV_NATS_URL, ENV_UPSTREAM_CONNECTIONS, ENV_UPSTREAM_URL, FRONT_HTTP_PATH, FRONT_NATS_PATH, UPSTREAM_PATH } from './hop-protocol';
 import { describeMachine, Machine, machineLine } from './machine';
-import { parseFlags, positive, positiveIntegers, UsageError } from './options';
+import { parseFlags, positive, positiveIntegers } from './options';
+import { runBench } from './run';
 import { writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 
@@ -152,15 +153,7 @@ async function gatewayHop(opts: HopOptions, signal: AbortSignal, machine: Machin
 }
 
 async function main(): Promise<void> {
-  let opts: HopOptions;
-  try {
-    opts = parseHopOptions(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(e.message + '\n');
-    process.exitCode = 2;
-    return;
-  }
+  const opts = parseHopOptions(process.argv.slice(2), process.env);
 
   const abort = new AbortController();
   let abortReason = '';
@@ -233,12 +226,4 @@ async function main(): Promise<void> {
   if (abort.signal.aborted) process.exitCode = abortReason.startsWith('SIG') ? 130 : 1;
 }
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`gateway-hop benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    // Whatever might still hold the event loop open (a stray socket), the benchmark ends here.
-    setTimeout(() => process.exit(), 5_000).unref();
-  });
+runBench('gateway-hop', main);

@@ -24,6 +24,7 @@ import { CannonOptions, CannonRun, runCannon } from './cannon';
 import { fineMs } from './gateway-hop-report';
 import { describeMachine, machineLine } from './machine';
 import { parseFlags, positive, positiveIntegers, UsageError } from './options';
+import { runBench } from './run';
 import { perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { runWrk, wrkAvailable } from './wrk';
@@ -339,14 +340,4 @@ async function main(): Promise<void> {
   if (measurements.some((m) => m.run.non2xx + m.run.errors > 0) || openMeasurements.some((m) => m.run.non2xx + m.run.errors + m.run.unfinished > 0)) process.exitCode = 1;
 }
 
-main()
-  .catch((e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(e.message + '\n');
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`inference benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => setTimeout(() => process.exit(), 5_000).unref());
+runBench('inference', main);

@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { decodeInferRequest, encodeInferResponse } from '../apps/inference/src/protocol';
 import type { ModelIo, NamedTensors } from '../apps/inference/src/runtime/tensor';
 import { describeMachine, machineLine } from './machine';
-import { parseFlags, positive, UsageError } from './options';
+import { parseFlags, positive } from './options';
+import { runBench } from './run';
 import { renderTable } from './report';
 
 const log = (line = '') => process.stdout.write(line + '\n');
@@ -147,12 +148,4 @@ function main(): void {
   log(renderTable(['case', 'ours (µs/call)', 'baseline (µs/call)', 'speed-up'], rows));
 }
 
-try {
-  main();
-} catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(err.message + '\n');
-    process.exit(2);
-  }
-  throw err;
-}
+runBench('oip-codec', main);
