@@ -1,15 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { decodeEnvelope, DEPLOYMENT_CREATED, DEPLOYMENT_DELETED, DeploymentCreatedPayload, DeploymentDeletedPayload } from '@shipyard/contracts';
 import { NatsConnector } from '@shipyard/messaging';
-import { ModelManager } from '../models/model-manager';
-import { formatModelRef, ModelRef, Stage } from '../models/model-ref';
+import { followsDeployment, ModelManager } from '../models/model-manager';
+import { formatModelRef } from '../models/model-ref';
 import { DeploymentsRepository, refOf } from './deployments.repository';
-
-/** The reference a deployment event asked for. */
-export function refOfEvent(p: DeploymentCreatedPayload): ModelRef {
-  const r = p.reference;
-  return { model: p.model, ...(r.version !== null ? { version: r.version } : {}), ...(r.alias !== null ? { alias: r.alias } : {}), ...(r.stage !== null ? { stage: r.stage as Stage } : {}) };
-}
 
 /**
  * Keeps every replica serving what `inference.deployments` records, not only the replica whose API took
@@ -41,7 +35,7 @@ export class DeploymentsFollower {
     const asOf = Date.parse(decoded.envelope.occurredAt);
     if (subject === DEPLOYMENT_CREATED) {
       const payload = DeploymentCreatedPayload.safeParse(decoded.envelope.payload);
-      if (payload.success) this.models.follow(refOfEvent(payload.data), asOf);
+      if (payload.success) this.models.follow(refOf({ model: payload.data.model, ...payload.data.reference }), asOf);
     } else {
       const payload = DeploymentDeletedPayload.safeParse(decoded.envelope.payload);
       if (payload.success) void this.models.unfollow(payload.data.model, asOf);
@@ -54,7 +48,7 @@ export class DeploymentsFollower {
     const differences = new Map<string, string>();
     for (const [model, ref] of wanted) {
       const entry = this.models.entry(model);
-      if (entry && (entry.loads > 0 || (entry.source === 'deployment' && formatModelRef(entry.ref) === formatModelRef(ref)))) continue;
+      if (entry && (entry.loads > 0 || followsDeployment(entry, ref))) continue;
       differences.set(model, formatModelRef(ref));
     }
     for (const entry of this.models.list()) {

@@ -3,7 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ModelRef, Stage } from '../models/model-ref';
 import { DeploymentEntity } from './deployment.entity';
 
-export function refOf(d: DeploymentEntity): ModelRef {
+/** The reference a deployment records (a row, or the `reference` of a deployment event): nulls are unset. */
+export function refOf(d: { model: string; version: number | null; alias: string | null; stage: string | null }): ModelRef {
   return { model: d.model, ...(d.version !== null ? { version: d.version } : {}), ...(d.alias !== null ? { alias: d.alias } : {}), ...(d.stage !== null ? { stage: d.stage as Stage } : {}) };
 }
 

@@ -141,7 +141,7 @@ export class ModelManager {
    */
   follow(ref: ModelRef, asOf?: number): void {
     const entry = this.entries.get(ref.model);
-    if (entry && formatModelRef(entry.ref) === formatModelRef(ref) && entry.source === 'deployment') return;
+    if (entry && followsDeployment(entry, ref)) return;
     if (entry && asOf !== undefined && entry.changedAt > asOf) return;
     this.logger.log(`following the deployment of ${formatModelRef(ref)}`);
     this.serveInBackground(ref, 'deployment', { required: false, changedAt: asOf ?? Date.now() });
@@ -291,6 +291,11 @@ export class ModelManager {
     if (t) clearTimeout(t);
     this.retries.delete(name);
   }
+}
+
+/** The entry serves (or loads) `ref` as a recorded deployment: nothing to follow. */
+export function followsDeployment(entry: ModelEntry, ref: ModelRef): boolean {
+  return entry.source === 'deployment' && formatModelRef(entry.ref) === formatModelRef(ref);
 }
 
 /** Retrying cannot fix it: the registry does not have the version, or ONNX Runtime cannot load it. */

@@ -50,7 +50,7 @@ export class RegistryEventsListener {
     } else if (subject === MODEL_DELETED) this.models.withdraw(name, null, 'the model was deleted from the registry');
     for (const served of this.models.list()) {
       // After a deletion only a reference that can move (alias, stage, newest) has anything to re-resolve.
-      if (served.ref.model.toLowerCase() === name.toLowerCase() && !(deletion && !followsRegistry(served.ref))) void this.models.refresh(served.name);
+      if (served.ref.model.toLowerCase() === name.toLowerCase() && (!deletion || followsRegistry(served.ref))) void this.models.refresh(served.name);
     }
   }
 
