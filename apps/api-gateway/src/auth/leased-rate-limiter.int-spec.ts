@@ -56,6 +56,30 @@ describe('LeasedRateLimiter (real Redis)', () => {
     expect(Number(await redis.get(k))).toBe(counted);
   });
 
+  it('reserves the next block while half of the current one is left, so a steady caller never waits for Redis', async () => {
+    const l = limiter(1_000_000);
+    const k = key();
+    expect((await l.hit(k)).allowed).toBe(true); // one block of 64 reserved, 63 left
+    expect(Number(await redis.get(k))).toBe(64);
+    for (let i = 0; i < 31; i++) expect(l.tryLocal(k)?.allowed).toBe(true); // 32 left: not yet
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Number(await redis.get(k))).toBe(64);
+    expect(l.tryLocal(k)?.allowed).toBe(true); // 31 left: the next block is asked for in the background
+    for (let i = 0; i < 200 && Number(await redis.get(k)) !== 128; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(Number(await redis.get(k))).toBe(128);
+    // 31 + 64 answered locally, none of them waiting for a round trip.
+    for (let i = 0; i < 95; i++) expect(l.tryLocal(k)?.allowed).toBe(true);
+  });
+
+  it('does not reserve single hits ahead near the limit, so the last hits of a window stay exact', async () => {
+    const l = limiter(12);
+    const k = key();
+    const decisions = [];
+    for (let i = 0; i < 14; i++) decisions.push(await l.hit(k));
+    expect(decisions.map((d) => d.allowed)).toEqual([...Array(12).fill(true), false, false]);
+    expect(Number(await redis.get(k))).toBe(13); // 12 allowed and the refused 13th, nothing reserved beyond
+  });
+
   it('never lets two replicas exceed the limit together; unspent reservations only make it trip early', async () => {
     const a = limiter(1000);
     const b = limiter(1000);
