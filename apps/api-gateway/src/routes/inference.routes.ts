@@ -148,10 +148,11 @@ export class ServedModelsRoutes {
 
   @Delete(':name')
   @RequirePermission('admin')
-  @ApiOperation({ summary: 'Stop serving a model (requests in flight finish first)' })
+  @ApiOperation({ summary: "Remove a model's deployment on every replica: it stops being served (requests in flight finish first), or goes back to its SHIPYARD_INFERENCE_MODELS reference when configured" })
   @ApiParam({ name: 'name', description: 'Registry model name' })
   @ApiNoContentResponse()
   @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiResponse({ status: 409, type: ErrorResponse, description: 'Served only from SHIPYARD_INFERENCE_MODELS: remove it there' })
   undeploy(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('inference', req, reply);
   }

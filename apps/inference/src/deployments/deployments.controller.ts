@@ -35,9 +35,10 @@ export class DeploymentsController {
 
   @Delete(':name')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Stop serving a model (requests in flight finish first)' })
+  @ApiOperation({ summary: "Remove a model's deployment on every replica: it stops being served (requests in flight finish first), or goes back to its SHIPYARD_INFERENCE_MODELS reference when configured" })
   @ApiNoContentResponse()
   @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiResponse({ status: 409, type: ErrorResponse, description: 'Served only from SHIPYARD_INFERENCE_MODELS: remove it there' })
   remove(@Param('name') name: string, @Ctx() ctx: RequestContext) {
     return this.undeploy.execute(name, ctx);
   }

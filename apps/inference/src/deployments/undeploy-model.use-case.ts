@@ -4,9 +4,15 @@ import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { DomainError, RequestContext } from '@shipyard/service-kit';
 import { InferenceErrorCode, ModelManager } from '../models/model-manager';
+import { formatModelRef } from '../models/model-ref';
 import { DeploymentsRepository } from './deployments.repository';
 
-/** Stops serving a model (requests in flight finish) and forgets its deployment, if it had one. */
+/**
+ * Removes a model's recorded deployment, on every replica (the event): the model stops being served
+ * (requests in flight finish), or, when SHIPYARD_INFERENCE_MODELS names it, goes back to the configured
+ * reference. A model served only from the configuration cannot be undeployed here: every replica serves
+ * it from its own configuration, so an unload would reach one replica and last until its restart.
+ */
 @Injectable()
 export class UndeployModelUseCase {
   constructor(
@@ -17,12 +23,16 @@ export class UndeployModelUseCase {
   ) {}
 
   async execute(name: string, ctx: RequestContext): Promise<void> {
+    const configured = this.models.configuredRef(name);
     const deleted = await this.tx.run(async (em) => {
       const row = await this.deployments.delete(em, name);
+      if (!row && configured) {
+        throw new DomainError(InferenceErrorCode.ModelConfigured, ErrorKind.Conflict, `model "${name}" is served from SHIPYARD_INFERENCE_MODELS (${formatModelRef(configured)}) on every replica: remove it there; an undeploy here would reach one replica and last until it restarts`);
+      }
       if (row) await this.outbox.add(em, { subject: DEPLOYMENT_DELETED, actor: ctx.actor, correlationId: ctx.requestId, aggregate: { type: 'deployment', id: name }, payload: { id: row.id, model: name } });
       return row;
     });
-    const unloaded = await this.models.unload(name);
+    const unloaded = await this.models.removeDeployment(name);
     if (!deleted && !unloaded) throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.NotFound, `model "${name}" is not served here`);
   }
 }

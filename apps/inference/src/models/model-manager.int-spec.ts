@@ -201,4 +201,30 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     for (const model of ['retiring', 'pinned']) expect((await fetch(`${url}/api/v1/inference/models/${model}`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
   });
+
+  it('keeps configured models the same on every replica: undeploying one is refused (409); a deployment over one, once removed, goes back to the configured version everywhere', async () => {
+    h.registry.addVersion('layered', v1.bytes);
+    h.registry.addVersion('layered', v2.bytes);
+    const [a, b] = await Promise.all([h.boot({ SHIPYARD_INFERENCE_MODELS: 'layered:1' }), h.boot({ SHIPYARD_INFERENCE_MODELS: 'layered:1' })]);
+    const rows = sampleRows(1, LOGISTIC_FEATURES, 5);
+    const servedVersion = async (base: string) => (await json<InferBody>(base, 'POST', '/v2/models/layered/infer', { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, LOGISTIC_FEATURES], data: Array.from(rows) }] })).body.model_version;
+    const listed = async (base: string) => (await json<{ items: Array<{ name: string; source: string; reference: string; version: number }> }>(base, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS)).body.items.find((i) => i.name === 'layered');
+    for (const base of [a, b]) await eventually('configured model served', async () => (await servedVersion(base)) === '1');
+
+    // Served from each replica's own configuration: an unload would reach one replica, until its restart.
+    const refused = await json<{ error: { code: string; message: string } }>(a, 'DELETE', '/api/v1/inference/models/layered', undefined, ACTOR_HEADERS);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('INFERENCE_MODEL_CONFIGURED');
+    expect(refused.body.error.message).toContain('SHIPYARD_INFERENCE_MODELS (layered:1)');
+    expect([await servedVersion(a), await servedVersion(b)]).toEqual(['1', '1']);
+
+    // A deployment overrides the configuration on every replica ...
+    expect((await json(a, 'POST', '/api/v1/inference/models', { model: 'layered', version: 2 }, ACTOR_HEADERS)).status).toBe(201);
+    await eventually('b follows version 2', async () => (await servedVersion(b)) === '2');
+    // ... and removing it brings the configured version back, on every replica.
+    expect((await fetch(`${a}/api/v1/inference/models/layered`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
+    for (const base of [a, b]) await eventually('back to the configured version', async () => (await servedVersion(base)) === '1');
+    for (const base of [a, b]) expect(await listed(base)).toMatchObject({ source: 'config', reference: 'layered:1', version: 1 });
+    expect((await json(b, 'DELETE', '/api/v1/inference/models/layered', undefined, ACTOR_HEADERS)).status).toBe(409);
+  });
 });

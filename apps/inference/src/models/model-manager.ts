@@ -57,6 +57,7 @@ export enum InferenceErrorCode {
   ModelNotServed = 'INFERENCE_MODEL_NOT_SERVED',
   ModelLoadFailed = 'INFERENCE_MODEL_LOAD_FAILED',
   ArtifactUnavailable = 'INFERENCE_ARTIFACT_UNAVAILABLE',
+  ModelConfigured = 'INFERENCE_MODEL_CONFIGURED',
 }
 
 const RETRY_MIN_MS = 1_000;
@@ -73,6 +74,8 @@ export class ModelManager {
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private readonly unwatch: () => void;
+  /** SHIPYARD_INFERENCE_MODELS: what every replica serves unless a recorded deployment says otherwise. */
+  private configured = new Map<string, ModelRef>();
 
   constructor(
     private readonly resolver: ModelResolver,
@@ -147,12 +150,36 @@ export class ModelManager {
     this.serveInBackground(ref, 'deployment', { required: false, changedAt: asOf ?? Date.now() });
   }
 
+  /** The configured models (SHIPYARD_INFERENCE_MODELS), the layer a removed deployment falls back to. */
+  configure(refs: readonly ModelRef[]): void {
+    this.configured = new Map(refs.map((r) => [r.model, r]));
+  }
+
+  /** The reference SHIPYARD_INFERENCE_MODELS gives `name`, if any. */
+  configuredRef(name: string): ModelRef | undefined {
+    return this.configured.get(name);
+  }
+
   /** A deployment removed on another replica: stop serving it here too, unless changed here after `asOf`. */
   async unfollow(name: string, asOf?: number): Promise<void> {
     const entry = this.entries.get(name);
-    if (!entry || (asOf !== undefined && entry.changedAt > asOf)) return;
-    this.logger.log(`${name}: its deployment was removed; unloading`);
-    await this.unload(name);
+    if (!entry || entry.source === 'config' || (asOf !== undefined && entry.changedAt > asOf)) return;
+    await this.removeDeployment(name, asOf);
+  }
+
+  /**
+   * The recorded deployment of `name` is gone: a configured model goes back to its configured reference
+   * (loaded beside the current version, which serves until the swap); any other stops being served.
+   */
+  async removeDeployment(name: string, asOf?: number): Promise<boolean> {
+    const configured = this.configured.get(name);
+    if (!configured) {
+      this.logger.log(`${name}: its deployment was removed; unloading`);
+      return this.unload(name);
+    }
+    this.logger.log(`${name}: its deployment was removed; back to the configured ${formatModelRef(configured)}`);
+    this.serveInBackground(configured, 'config', { required: false, changedAt: asOf ?? Date.now() });
+    return true;
   }
 
   /**

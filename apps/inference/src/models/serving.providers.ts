@@ -83,7 +83,9 @@ export class ServingBootstrap implements OnApplicationBootstrap {
       this.follower.stop();
       await this.models.stop();
     });
-    const refs = new Map<string, { ref: ModelRef; source: ModelSource }>(parseModelRefs(this.config.SHIPYARD_INFERENCE_MODELS).map((r) => [r.model, { ref: r, source: 'config' }]));
+    const configured = parseModelRefs(this.config.SHIPYARD_INFERENCE_MODELS);
+    this.models.configure(configured);
+    const refs = new Map<string, { ref: ModelRef; source: ModelSource }>(configured.map((r) => [r.model, { ref: r, source: 'config' }]));
     // A recorded deployment is a later, explicit decision: it wins over the configured reference.
     for (const d of await this.deployments.all()) refs.set(d.model, { ref: refOf(d), source: 'deployment' });
     for (const { ref, source } of refs.values()) this.models.serveInBackground(ref, source);
