@@ -51,7 +51,7 @@ describe('inference through the gateway: registry versions deployed, served, swa
   let predictKey: string;
 
   beforeAll(async () => {
-    stack = await TestStack.start({ services: ['audit', 'registry', 'inference', 'api-gateway'] });
+    stack = await TestStack.start({ services: ['audit', 'registry', 'experiments', 'inference', 'api-gateway'] });
     gateway = stack.url('api-gateway');
     admin = { url: gateway, token: await stack.adminToken() };
     const key = await request<{ key: string; scopes: string[] }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'serving', scopes: ['predict'] } });
@@ -148,6 +148,44 @@ describe('inference through the gateway: registry versions deployed, served, swa
     const mlpPredict = await request<{ predictions: number[][] }>({ url: gateway, token: predictKey }, 'POST', '/api/v1/predict/mlp', { body: { inputs: [Array.from(mlpRows.slice(0, MLP_IN))] } });
     expect(mlpPredict.status).toBe(200);
     mlpPredict.body.predictions[0]?.forEach((p, i) => expect(p).toBeCloseTo(mlpReference[i] ?? NaN, 5));
+  });
+
+  it('serves a version registered the MLflow way (runs:/<run>/model, no upload): the ONNX file in the run\'s artifacts', async () => {
+    const mlflow = async <T>(method: string, path: string, body?: unknown) => {
+      const r = await request<T>(admin, method, `/api/2.0/mlflow/${path}`, body === undefined ? {} : { body });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    const experimentId = (await mlflow<{ experiment_id: string }>('POST', 'experiments/create', { name: `serving-${randomUUID()}` })).experiment_id;
+    const run = (await mlflow<{ run: { info: { run_id: string; artifact_uri: string } } }>('POST', 'runs/create', { experiment_id: experimentId })).run.info;
+    // What mlflow.onnx.log_model leaves: a model directory with the ONNX file and its MLmodel.
+    const artifacts = `${gateway}/api/2.0/mlflow-artifacts/artifacts/${run.artifact_uri.slice('mlflow-artifacts:/'.length)}`;
+    const put = async (path: string, body: Uint8Array | string) => (await fetch(`${artifacts}/${path}`, { method: 'PUT', headers: { authorization: `Bearer ${await stack.adminToken()}`, 'content-type': 'application/octet-stream' }, body })).status;
+    const weights = logisticModel(21);
+    expect(await put('model/model.onnx', weights.bytes)).toBe(200);
+    expect(await put('model/MLmodel', 'flavors:\n  onnx: {}\n')).toBe(200);
+    expect(await put('notes/readme.txt', 'no model here')).toBe(200);
+
+    const name = `mlflow-served-${randomUUID().slice(0, 8)}`;
+    await mlflow('POST', 'registered-models/create', { name });
+    await mlflow('POST', 'model-versions/create', { name, source: `runs:/${run.run_id}/model`, run_id: run.run_id });
+    await mlflow('POST', 'model-versions/create', { name, source: `runs:/${run.run_id}/notes`, run_id: run.run_id });
+
+    const deployed = await request<ServedModel>(admin, 'POST', '/api/v1/inference/models', { body: { model: name, version: 1 } });
+    expect({ status: deployed.status, body: deployed.status === 201 ? null : deployed.body }).toEqual({ status: 201, body: null });
+    expect(deployed.body).toMatchObject({ name, version: 1, state: 'ready' });
+    const rows = sampleRows(3, LOGISTIC_FEATURES, 8);
+    const res = await infer(name, { inputs: [logisticTensor(rows, 3)] });
+    expect(res.status).toBe(200);
+    const reference = weights.predict(rows, 3);
+    res.body.outputs[0]?.data.forEach((p, i) => expect(p).toBeCloseTo(reference[i] ?? NaN, 5));
+
+    // A source without an ONNX file is refused with the reason, and what was served keeps serving.
+    const refused = await request<{ error: { code: string; message: string } }>(admin, 'POST', '/api/v1/inference/models', { body: { model: name, version: 2 } });
+    expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 409, code: 'VERSION_SOURCE_UNSERVABLE' });
+    expect(refused.body.error.message).toContain(`no .onnx file under experiments/${experimentId}/${run.run_id}/artifacts/notes`);
+    expect((await infer(name, { inputs: [logisticTensor(rows, 3)] })).body.model_version).toBe('1');
+    expect((await request(admin, 'DELETE', `/api/v1/inference/models/${name}`)).status).toBe(204);
   });
 
   it('refuses inference to a key without predict (403) and to no credentials (401)', async () => {

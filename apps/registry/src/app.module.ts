@@ -15,6 +15,7 @@ import { registryMigrations } from './migrations';
 import { MlflowRegistryController } from './mlflow/mlflow-registry.controller';
 import { MlflowRegistrySearch } from './mlflow/mlflow-registry-search';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
+import { SourceArtifacts } from './versions/source-artifact';
 import { REGISTRY_CONFIG } from './tokens';
 import { CreateModelUseCase } from './models/create-model.use-case';
 import { DeleteModelUseCase } from './models/delete-model.use-case';
@@ -69,6 +70,7 @@ export class RegistryModule {
         RpcServer,
         RpcClient,
         ResolveVersionResponder,
+        SourceArtifacts,
         LineageRepository,
         LineageResponder,
         ...GOVERNANCE_PROVIDERS,

@@ -66,6 +66,7 @@ describe('rpc.experiments.run_summary.v1 (real PostgreSQL and NATS)', () => {
           params: { optimizer: 'adam' },
           metrics: { accuracy: 0.94 },
           datasets: [{ id: expect.any(String), name: 'train-set', digest: 'b'.repeat(64), context: 'training' }],
+          artifactUri: `${experiment.artifactLocation}/${run.id}/artifacts`,
         },
       ],
       missing: [unknown, 'not-a-uuid'],

@@ -45,6 +45,7 @@ export class RunSummaryResponder implements OnModuleInit {
         params: d.params,
         metrics: Object.fromEntries(d.metrics.map((m) => [m.key, m.value])),
         datasets: d.inputs.map((i) => ({ id: i.datasetId, name: i.name, digest: i.digest, context: i.context })),
+        artifactUri: d.artifact_uri,
       });
     }
     return { runs, missing };

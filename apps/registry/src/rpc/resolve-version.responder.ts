@@ -7,6 +7,7 @@ import { ArtifactStore } from '@shipyard/storage';
 import { RegistryConfig } from '../config';
 import { REGISTRY_CONFIG } from '../tokens';
 import { ModelVersionEntity } from '../versions/model-version.entity';
+import { SourceArtifacts } from '../versions/source-artifact';
 import { VersionDeleted, VersionErrorCode, VersionNotFound, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
@@ -24,14 +25,15 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
     private readonly versions: VersionsRepository,
     // Signed against the internal endpoint: the caller is another service inside the deployment.
     private readonly store: ArtifactStore,
+    private readonly sources: SourceArtifacts,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.rpc.handle('registry', RESOLVE_MODEL_VERSION_RPC, (req) => this.resolve(req));
+    this.rpc.handle('registry', RESOLVE_MODEL_VERSION_RPC, (req, requestId) => this.resolve(req, requestId));
   }
 
-  async resolve(req: ResolveRequest): Promise<ResolveResponse> {
+  async resolve(req: ResolveRequest, requestId = ''): Promise<ResolveResponse> {
     const em = this.ds.manager;
     const model = await this.lookup.model(em, req.model);
     let version: ModelVersionEntity | null;
@@ -57,7 +59,18 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       }
       throw new DomainError(VersionErrorCode.NotFound, ErrorKind.NotFound, `model "${model.name}" has no ${what}`);
     }
-    if (version.status !== 'READY' || !version.artifactKey || version.artifactSize === null || !version.artifactSha256) throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+    if (version.status !== 'READY') throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+    let artifact: { key: string; size: number; sha256: string };
+    let framework = version.framework;
+    if (version.artifactKey && version.artifactSize !== null && version.artifactSha256) {
+      artifact = { key: version.artifactKey, size: version.artifactSize, sha256: version.artifactSha256 };
+    } else if (version.sourceUri) {
+      // An MLflow-style version (registered from a run's artifacts, framework unknown): the ONNX file its source points at.
+      artifact = await this.sources.locate(version.sourceUri, requestId);
+      if (framework === 'other') framework = 'onnx';
+    } else {
+      throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+    }
     const view = await this.versions.view(em, model, version);
     return {
       modelId: model.id,
@@ -65,9 +78,9 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       version: version.version,
       stage: version.stage,
       aliases: view.aliases,
-      framework: version.framework,
+      framework,
       signature: version.signature,
-      artifact: { key: version.artifactKey, size: version.artifactSize, sha256: version.artifactSha256, url: await this.store.presignedGetUrl(version.artifactKey, req.urlExpirySeconds ?? this.config.SHIPYARD_ARTIFACT_URL_EXPIRY_S) },
+      artifact: { ...artifact, url: await this.store.presignedGetUrl(artifact.key, req.urlExpirySeconds ?? this.config.SHIPYARD_ARTIFACT_URL_EXPIRY_S) },
     };
   }
 }

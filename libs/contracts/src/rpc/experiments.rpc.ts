@@ -12,6 +12,8 @@ export const RunSummary = z.object({
   metrics: z.record(z.string(), z.number()),
   /** Datasets the run consumed: `{ id, name, digest, context }`. */
   datasets: z.array(z.object({ id: z.string(), name: z.string(), digest: z.string(), context: z.string().nullable() })),
+  /** Where the run's artifacts live (`s3://<bucket>/experiments/<experiment>/<run>/artifacts`); absent from older replicas. */
+  artifactUri: z.string().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

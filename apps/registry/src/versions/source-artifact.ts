@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
+import { DomainError } from '@shipyard/service-kit';
+import { ArtifactStore } from '@shipyard/storage';
+import type { RegistryConfig } from '../config';
+import { RunSummaries } from '../gates/run-summaries';
+import { REGISTRY_CONFIG } from '../tokens';
+
+/** The ONNX file a version's source points at, in the registry's bucket. */
+export interface SourceArtifact {
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+export enum SourceErrorCode {
+  Unservable = 'VERSION_SOURCE_UNSERVABLE',
+}
+
+/** Run artifacts (what the experiments service stores) are the only objects a source may point at. */
+const RUN_ARTIFACTS = 'experiments/';
+const MODEL_FILE = 'model.onnx';
+
+class Unservable extends DomainError<SourceErrorCode> {
+  constructor(source: string, why: string) {
+    super(SourceErrorCode.Unservable, ErrorKind.Conflict, `the version's source ${source} cannot be served: ${why}`);
+  }
+}
+
+/**
+ * MLflow-style versions carry no uploaded artifact, only a source URI: `runs:/<run id>/<path>` (what
+ * `mlflow.register_model` sends), or the run artifacts' own `s3://<bucket>/experiments/…` /
+ * `mlflow-artifacts:/experiments/…` URI. This finds the ONNX file there: the object itself when the
+ * path names a `.onnx` file, else the one `.onnx` file under it (`model.onnx` when there are several,
+ * as an MLflow model directory holds it), and its size and sha256, so the inference service can fetch
+ * and verify it like an uploaded artifact. The digest is computed once per object version (etag).
+ */
+@Injectable()
+export class SourceArtifacts {
+  private readonly digests = new Map<string, { tag: string; sha256: string }>();
+
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly runs: RunSummaries,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {}
+
+  async locate(source: string, requestId: string): Promise<SourceArtifact> {
+    const prefix = this.keyOf(source, await this.runArtifactsUri(source, requestId));
+    const key = await this.onnxUnder(source, prefix);
+    const stat = await this.store.stat(key);
+    if (!stat) throw new Unservable(source, `${key} disappeared while it was looked up`);
+    const tag = `${stat.etag ?? ''}:${stat.size}:${stat.lastModified.getTime()}`;
+    const known = this.digests.get(key);
+    if (known?.tag === tag) return { key, size: stat.size, sha256: known.sha256 };
+    const hash = createHash('sha256');
+    for await (const chunk of await this.store.get(key)) hash.update(chunk as Buffer);
+    const sha256 = hash.digest('hex');
+    if (this.digests.size >= 1000) this.digests.clear();
+    this.digests.set(key, { tag, sha256 });
+    return { key, size: stat.size, sha256 };
+  }
+
+  /** `runs:/<id>/<path>` → the run's artifact URI joined with the path; other URIs as they are. */
+  private async runArtifactsUri(source: string, requestId: string): Promise<string> {
+    const m = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(source);
+    if (!m) return source;
+    const [, runId = '', path = ''] = m;
+    const [lookup] = await this.runs.lookup([runId], requestId);
+    if (lookup?.kind === 'unavailable') throw new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `cannot resolve ${source}: ${lookup.reason}`);
+    if (lookup?.kind !== 'found') throw new Unservable(source, `run ${runId} does not exist`);
+    if (!lookup.run.artifactUri) throw new Unservable(source, 'the experiments service did not say where the run keeps its artifacts');
+    return `${lookup.run.artifactUri.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`.replace(/\/+$/, '');
+  }
+
+  /** The object key a run-artifact URI names in this registry's bucket. */
+  private keyOf(source: string, uri: string): string {
+    const bucket = this.config.SHIPYARD_S3_BUCKET;
+    let key: string;
+    if (uri.startsWith(`s3://${bucket}/`)) key = uri.slice(`s3://${bucket}/`.length);
+    else if (uri.startsWith('mlflow-artifacts:/')) key = uri.slice('mlflow-artifacts:/'.length).replace(/^\/+/, '');
+    else throw new Unservable(source, `only run artifacts in s3://${bucket}/${RUN_ARTIFACTS} (or mlflow-artifacts:/${RUN_ARTIFACTS}) can be served, not ${uri}`);
+    const segments = key.split('/');
+    if (!key.startsWith(RUN_ARTIFACTS) || segments.some((s) => s === '..' || s === '.')) throw new Unservable(source, `only run artifacts (${RUN_ARTIFACTS}…) can be served, not ${key}`);
+    return key.replace(/\/+$/, '');
+  }
+
+  private async onnxUnder(source: string, key: string): Promise<string> {
+    if (key.toLowerCase().endsWith('.onnx') && (await this.store.stat(key))) return key;
+    const found: string[] = [];
+    for await (const o of this.store.list(`${key}/`)) if (o.key.toLowerCase().endsWith('.onnx')) found.push(o.key);
+    if (found.length === 1) return found[0] as string;
+    const top = found.find((k) => k === `${key}/${MODEL_FILE}`);
+    if (top) return top;
+    if (found.length === 0) throw new Unservable(source, `no .onnx file under ${key}`);
+    throw new Unservable(source, `several .onnx files under ${key} (${found.slice(0, 5).join(', ')}) and none is ${key}/${MODEL_FILE}`);
+  }
+}
