@@ -86,6 +86,25 @@ describe('SourceArtifacts: the ONNX file an MLflow-style version points at (real
     expect(await sources.locate(`runs:/${RUN}/swap`, 'req-1')).toEqual({ key, size: 14, sha256: sha256(Buffer.from('second version')) });
   });
 
+  it('reads an object once for concurrent resolves of it', async () => {
+    const key = `${RUN_DIR}/shared/model.onnx`;
+    await put(key, 'shared weights');
+    const reads: string[] = [];
+    const get = store.get.bind(store);
+    jest.spyOn(store, 'get').mockImplementation((k, range) => {
+      reads.push(k);
+      return get(k, range);
+    });
+    try {
+      const all = await Promise.all(Array.from({ length: 5 }, () => sources.locate(`runs:/${RUN}/shared`, 'req-1')));
+      expect(new Set(all.map((a) => a.sha256))).toEqual(new Set([sha256(Buffer.from('shared weights'))]));
+      await sources.locate(`runs:/${RUN}/shared`, 'req-1');
+      expect(reads).toEqual([key]);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('refuses sources it cannot serve, saying why', async () => {
     const cases: Array<[string, string]> = [
       [`runs:/${RUN}/empty`, `no .onnx file under ${RUN_DIR}/empty`],

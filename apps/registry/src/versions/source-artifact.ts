@@ -34,11 +34,13 @@ class Unservable extends DomainError<SourceErrorCode> {
  * `mlflow-artifacts:/experiments/…` URI. This finds the ONNX file there: the object itself when the
  * path names a `.onnx` file, else the one `.onnx` file under it (`model.onnx` when there are several,
  * as an MLflow model directory holds it), and its size and sha256, so the inference service can fetch
- * and verify it like an uploaded artifact. The digest is computed once per object version (etag).
+ * and verify it like an uploaded artifact. The digest is computed once per object version (etag); a
+ * large file's first resolve may outlast the caller's timeout, and a retry then finds the read under way.
  */
 @Injectable()
 export class SourceArtifacts {
   private readonly digests = new Map<string, { tag: string; sha256: string }>();
+  private readonly hashing = new Map<string, Promise<string>>();
 
   constructor(
     private readonly store: ArtifactStore,
@@ -54,12 +56,23 @@ export class SourceArtifacts {
     const tag = `${stat.etag ?? ''}:${stat.size}:${stat.lastModified.getTime()}`;
     const known = this.digests.get(key);
     if (known?.tag === tag) return { key, size: stat.size, sha256: known.sha256 };
-    const hash = createHash('sha256');
-    for await (const chunk of await this.store.get(key)) hash.update(chunk as Buffer);
-    const sha256 = hash.digest('hex');
+    // One read per object version, however many resolves (replicas, retries after a timeout) ask meanwhile.
+    const id = `${key}\n${tag}`;
+    let hashing = this.hashing.get(id);
+    if (!hashing) {
+      hashing = this.hash(key).finally(() => this.hashing.delete(id));
+      this.hashing.set(id, hashing);
+    }
+    const sha256 = await hashing;
     if (this.digests.size >= 1000) this.digests.clear();
     this.digests.set(key, { tag, sha256 });
     return { key, size: stat.size, sha256 };
+  }
+
+  private async hash(key: string): Promise<string> {
+    const hash = createHash('sha256');
+    for await (const chunk of await this.store.get(key)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
   }
 
   /** `runs:/<id>/<path>` → the run's artifact URI joined with the path; other URIs as they are. */
