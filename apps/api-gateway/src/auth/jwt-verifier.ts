@@ -13,8 +13,9 @@ const MIN_REFETCH_MS = 10_000;
 
 /**
  * Verifies access tokens locally against the auth service's JWKS (no round trip per request). The
- * key set is refreshed every 5 minutes and when a token names an unknown `kid` (at most every 10 s),
- * so a new key is picked up within seconds of a rollover while the old one still verifies.
+ * key set is refreshed every 5 minutes in the background (no request waits for it) and, waited for,
+ * when a token names an unknown `kid` (at most every 10 s), so a new key is picked up within seconds of
+ * a rollover while the old one still verifies.
  */
 @Injectable()
 export class JwtVerifier {
@@ -30,7 +31,9 @@ export class JwtVerifier {
 
   /** Null for any token that is not a valid, current Shipyard access token. */
   async verify(token: string): Promise<Principal | null> {
-    if (!this.keySet || Date.now() - this.fetchedAt > REFRESH_EVERY_MS) await this.refresh();
+    if (!this.keySet) await this.refresh();
+    // The periodic refresh runs beside the requests: they keep verifying against the current set meanwhile.
+    else if (Date.now() - this.fetchedAt > REFRESH_EVERY_MS) void this.refresh();
     try {
       return this.principal(await this.check(token));
     } catch (e) {
