@@ -37,6 +37,8 @@ export interface CannonRun {
   latencyMs: Distribution;
   /** autocannon's own histogram figures; null when another load generator (wrk) ran. */
   autocannonMs: AutocannonLatency | null;
+  /** CPU time the generator process spent over the run (µs), when it runs as its own process (wrk); null otherwise. */
+  generatorCpuUs: number | null;
   aborted: boolean;
 }
 
@@ -75,6 +77,7 @@ export async function runCannon(opts: CannonOptions): Promise<CannonRun> {
       timeouts: r.timeouts,
       latencyMs: distribution(times),
       autocannonMs: { p50: r.latency.p50, p97_5: r.latency.p97_5, p99: r.latency.p99, mean: r.latency.mean, max: r.latency.max },
+      generatorCpuUs: null, // autocannon runs in this process: its CPU is the caller's
       aborted: opts.signal.aborted,
     };
   } finally {

@@ -288,6 +288,9 @@ async function main(): Promise<void> {
             const r = perRequest(before[i] ?? null, cpuOf(pid), run.ok + run.non2xx);
             return r ? [{ process: name, ...r }] : [];
           });
+          // The generator's share of the same cores (wrk is single-threaded: all of it is its main thread).
+          const answered = run.ok + run.non2xx;
+          if (run.generatorCpuUs !== null && answered > 0) cpu.push({ process: generator, totalUs: run.generatorCpuUs / answered, mainThreadUs: run.generatorCpuUs / answered });
           measurements.push({ model: m.name, variant: v, run, cpu });
           const l = run.latencyMs;
           log(`  ${m.name.padEnd(8)} ${v.padEnd(13)} c=${String(c).padStart(3)} ${perS(run.okPerS).padStart(6)} req/s  p50/p95/p99 ${fineMs(l.p50)} / ${fineMs(l.p95)} / ${fineMs(l.p99)} ms  cpu µs/req ${cpuText(cpu)}${run.non2xx + run.errors > 0 ? `  FAILED ${run.non2xx + run.errors}` : ''}`);

@@ -623,6 +623,7 @@ class OpenLoop {
       timeouts: this.timeouts + overdue,
       latencyMs: distribution(Array.from(this.corrected.subarray(0, this.ok))),
       autocannonMs: null,
+      generatorCpuUs: null, // runs in the caller's process
       aborted: this.opts.signal.aborted,
       offeredPerS: this.opts.ratePerS,
       sentPerS: ratePerSecond(this.sent, windowMs),

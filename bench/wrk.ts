@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,12 +63,24 @@ export async function runWrk(opts: CannonOptions, threads = 1): Promise<CannonRu
   writeFileSync(file, script(opts), { mode: 0o600 });
   const t = Math.max(1, Math.min(threads, opts.connections));
   try {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = execFile('wrk', ['-t', String(t), '-c', String(opts.connections), '-d', `${opts.durationS}s`, '--timeout', '10s', '-s', file, opts.url], { maxBuffer: 1 << 20 }, (err, out, errOut) => {
-        if (err && !opts.signal.aborted) reject(new Error(`wrk failed: ${err.message} ${errOut}`));
-        else resolve(out);
+    const args = ['-t', String(t), '-c', String(opts.connections), '-d', `${opts.durationS}s`, '--timeout', '10s', '-s', file, opts.url];
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      // Through sh, which reports the CPU of the children it waited for (cutime, cstime): wrk's own share
+      // of the cores. sh ignores SIGINT; wrk stops on it and prints its summary. Its own process group,
+      // so an abort reaches both.
+      const child = spawn('sh', ['-c', `trap '' INT; wrk "$@"; s=$?; cat /proc/$$/stat >&2 2>/dev/null; exit $s`, 'sh', ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let errOut = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (errOut += c));
+      child.once('error', (e) => reject(new Error(`wrk failed: ${e.message}`)));
+      child.once('close', (code) => {
+        if (code !== 0 && !opts.signal.aborted) reject(new Error(`wrk failed (exit ${code}): ${errOut}`));
+        else resolve({ stdout: out, stderr: errOut });
       });
-      const stop = () => child.kill('SIGINT');
+      const stop = () => {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      };
       opts.signal.addEventListener('abort', stop, { once: true });
       child.once('exit', () => opts.signal.removeEventListener('abort', stop));
     });
@@ -91,9 +103,21 @@ export async function runWrk(opts: CannonOptions, threads = 1): Promise<CannonRu
       // wrk's histogram covers every completed request (2xx or not); failures are counted beside it.
       latencyMs: { count: j.requests, min: us(j.min), mean: us(j.mean), p50: us(j.p50), p95: us(j.p95), p99: us(j.p99), max: us(j.max) },
       autocannonMs: null,
+      generatorCpuUs: childrenCpuUs(stderr),
       aborted: opts.signal.aborted,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** cutime + cstime (µs) from the /proc/<pid>/stat line sh printed last; null without /proc. */
+export function childrenCpuUs(stderr: string): number | null {
+  const line = stderr.trim().split('\n').pop() ?? '';
+  const close = line.lastIndexOf(')');
+  if (!/^\d+ \(/.test(line) || close < 0) return null;
+  // After "pid (comm)" the fields start at the third: cutime and cstime are the 16th and 17th.
+  const fields = line.slice(close + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? ticks * (1e6 / 100) : null; // USER_HZ is 100 on Linux
 }
