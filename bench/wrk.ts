@@ -103,7 +103,8 @@ export async function runWrk(opts: CannonOptions, threads = 1): Promise<CannonRu
       // wrk's histogram covers every completed request (2xx or not); failures are counted beside it.
       latencyMs: { count: j.requests, min: us(j.min), mean: us(j.mean), p50: us(j.p50), p95: us(j.p95), p99: us(j.p99), max: us(j.max) },
       autocannonMs: null,
-      generatorCpuUs: childrenCpuUs(stderr),
+      // Not for an interrupted run: one stopped mid-way once reported no CPU at all (not understood).
+      generatorCpuUs: opts.signal.aborted ? null : childrenCpuUs(stderr),
       aborted: opts.signal.aborted,
     };
   } finally {
