@@ -1,6 +1,5 @@
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { VerifiedApiKey } from '@shipyard/contracts';
+import { StandInServer } from '../../test/stand-in-server';
 import { loadGatewayConfig } from '../config';
 import { Upstreams } from '../proxy/upstreams';
 import { ApiKeyVerifier } from './api-key-verifier';
@@ -9,40 +8,20 @@ const KEY = 'shp_abcdefghij_secret';
 const VERIFIED: VerifiedApiKey = { keyId: 'k1', userId: 'u1', role: 'data-scientist', scopes: ['predict'], expiresAt: null };
 const TTL_MS = 10_000;
 
-/**
- * A stand-in for the auth service's internal verify route on loopback: counts the lookups it gets and
- * answers each with what `answer` says, when the test releases it (or at once).
- */
-class StandInAuth {
-  readonly server: Server;
-  lookups = 0;
+/** The auth service's internal verify route: answers with what `answer` says (a 200 with the key, or a refusal). */
+class StandInAuth extends StandInServer {
   answer: { status: number; body?: unknown } = { status: 200, body: VERIFIED };
-  hold = false;
-  private held: Array<() => void> = [];
 
   constructor() {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        expect(req.url).toBe('/internal/v1/api-keys/verify');
-        expect(JSON.parse(body)).toEqual({ key: KEY });
-        this.lookups++;
-        const { status, body: answer } = this.answer;
-        const send = () => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { error: 'no' }));
-        if (this.hold) this.held.push(send);
-        else send();
-      });
+    super((req, body) => {
+      expect(req.url).toBe('/internal/v1/api-keys/verify');
+      expect(JSON.parse(body)).toEqual({ key: KEY });
+      return { status: this.answer.status, body: JSON.stringify(this.answer.body ?? { error: 'no' }) };
     });
   }
 
-  release(): void {
-    for (const send of this.held.splice(0)) send();
-  }
-
-  async url(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  get lookups(): number {
+    return this.requests;
   }
 }
 
@@ -71,7 +50,7 @@ describe('ApiKeyVerifier (against a stand-in auth service on loopback)', () => {
     jest.useRealTimers();
     auth.release();
     await upstreams.onApplicationShutdown();
-    await new Promise((r) => auth.server.close(r));
+    await auth.close();
   });
 
   const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);

@@ -1,39 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, JWK, SignJWT } from 'jose';
+import { StandInServer } from '../../test/stand-in-server';
 import { loadGatewayConfig } from '../config';
 import { JwtVerifier } from './jwt-verifier';
 import { TokenRevocations } from './revocations';
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
-/** The auth service's JWKS route on loopback: counts fetches, and holds its answers while `hold` is set. */
-class StandInJwks {
-  readonly server: Server;
+/** The auth service's JWKS route: serves `keys`. */
+class StandInJwks extends StandInServer {
   keys: JWK[] = [];
-  fetches = 0;
-  hold = false;
-  private held: Array<() => void> = [];
 
   constructor() {
-    this.server = createServer((req, res) => {
+    super((req) => {
       expect(req.url).toBe('/.well-known/jwks.json');
-      this.fetches++;
-      const body = JSON.stringify({ keys: this.keys });
-      const send = () => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-      if (this.hold) this.held.push(send);
-      else send();
+      return { status: 200, body: JSON.stringify({ keys: this.keys }) };
     });
   }
 
-  release(): void {
-    for (const send of this.held.splice(0)) send();
-  }
-
-  async url(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  get fetches(): number {
+    return this.requests;
   }
 }
 
@@ -58,8 +44,7 @@ describe('JwtVerifier (against a stand-in JWKS on loopback)', () => {
 
   afterEach(async () => {
     jest.useRealTimers();
-    jwks.release();
-    await new Promise((r) => jwks.server.close(r));
+    await jwks.close();
   });
 
   it('refreshes the key set every 5 minutes in the background: requests meanwhile verify against the current set', async () => {
