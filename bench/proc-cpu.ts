@@ -8,11 +8,22 @@ export interface CpuSample {
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
+/** The fields of a /proc/<pid>/stat line after the command name (which may contain spaces and parentheses): the 3rd field first. */
+function fieldsAfterComm(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 function ticks(statPath: string): number {
-  const raw = readFileSync(statPath, 'utf8');
-  // Fields after the command name (which may contain spaces and parentheses): utime is the 14th, stime the 15th.
-  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  const fields = fieldsAfterComm(readFileSync(statPath, 'utf8'));
+  return Number(fields[11]) + Number(fields[12]); // utime (14th) + stime (15th)
+}
+
+/** cutime + cstime (µs) of a stat line: the CPU of the children that process waited for; null when it is not a stat line. */
+export function waitedChildrenCpuUs(stat: string): number | null {
+  if (!/^\d+ \(.*\) /.test(stat)) return null;
+  const fields = fieldsAfterComm(stat);
+  const t = Number(fields[13]) + Number(fields[14]); // cutime (16th) + cstime (17th)
+  return Number.isFinite(t) ? t * TICK_US : null;
 }
 
 /** null where /proc is not there (macOS) or the process is gone. */

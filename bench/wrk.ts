@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CannonOptions, CannonRun } from './cannon';
+import { waitedChildrenCpuUs } from './proc-cpu';
 import { ratePerSecond } from './stats';
 
 /**
@@ -114,11 +115,5 @@ export async function runWrk(opts: CannonOptions, threads = 1): Promise<CannonRu
 
 /** cutime + cstime (µs) from the /proc/<pid>/stat line sh printed last; null without /proc. */
 export function childrenCpuUs(stderr: string): number | null {
-  const line = stderr.trim().split('\n').pop() ?? '';
-  const close = line.lastIndexOf(')');
-  if (!/^\d+ \(/.test(line) || close < 0) return null;
-  // After "pid (comm)" the fields start at the third: cutime and cstime are the 16th and 17th.
-  const fields = line.slice(close + 2).split(' ');
-  const ticks = Number(fields[13]) + Number(fields[14]);
-  return Number.isFinite(ticks) ? ticks * (1e6 / 100) : null; // USER_HZ is 100 on Linux
+  return waitedChildrenCpuUs(stderr.trim().split('\n').pop() ?? '');
 }
