@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
 import { DomainError } from '@shipyard/service-kit';
-import { ArtifactStore } from '@shipyard/storage';
+import { ArtifactStat, ArtifactStore } from '@shipyard/storage';
 import type { RegistryConfig } from '../config';
 import { RunSummaries } from '../gates/run-summaries';
 import { REGISTRY_CONFIG } from '../tokens';
@@ -50,9 +50,7 @@ export class SourceArtifacts {
 
   async locate(source: string, requestId: string): Promise<SourceArtifact> {
     const prefix = this.keyOf(source, await this.runArtifactsUri(source, requestId));
-    const key = await this.onnxUnder(source, prefix);
-    const stat = await this.store.stat(key);
-    if (!stat) throw new Unservable(source, `${key} disappeared while it was looked up`);
+    const { key, stat } = await this.onnxUnder(source, prefix);
     const tag = `${stat.etag ?? ''}:${stat.size}:${stat.lastModified.getTime()}`;
     const known = this.digests.get(key);
     if (known?.tag === tag) return { key, size: stat.size, sha256: known.sha256 };
@@ -99,14 +97,21 @@ export class SourceArtifacts {
     return key.replace(/\/+$/, '');
   }
 
-  private async onnxUnder(source: string, key: string): Promise<string> {
-    if (key.toLowerCase().endsWith('.onnx') && (await this.store.stat(key))) return key;
+  /** The ONNX object `key` names or holds, with its stat (one per object looked at). */
+  private async onnxUnder(source: string, key: string): Promise<{ key: string; stat: ArtifactStat }> {
+    if (key.toLowerCase().endsWith('.onnx')) {
+      const stat = await this.store.stat(key);
+      if (stat) return { key, stat };
+    }
     const found: string[] = [];
     for await (const o of this.store.list(`${key}/`)) if (o.key.toLowerCase().endsWith('.onnx')) found.push(o.key);
-    if (found.length === 1) return found[0] as string;
-    const top = found.find((k) => k === `${key}/${MODEL_FILE}`);
-    if (top) return top;
-    if (found.length === 0) throw new Unservable(source, `no .onnx file under ${key}`);
-    throw new Unservable(source, `several .onnx files under ${key} (${found.slice(0, 5).join(', ')}) and none is ${key}/${MODEL_FILE}`);
+    const chosen = found.length === 1 ? found[0] : found.find((k) => k === `${key}/${MODEL_FILE}`);
+    if (chosen === undefined) {
+      if (found.length === 0) throw new Unservable(source, `no .onnx file under ${key}`);
+      throw new Unservable(source, `several .onnx files under ${key} (${found.slice(0, 5).join(', ')}) and none is ${key}/${MODEL_FILE}`);
+    }
+    const stat = await this.store.stat(chosen);
+    if (!stat) throw new Unservable(source, `${chosen} disappeared while it was looked up`);
+    return { key: chosen, stat };
   }
 }
