@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { patternMatcher, RawRoute, readBody } from '@shipyard/service-kit';
-import { EngineClosedError, InferenceRunError } from '../runtime/errors';
+import { EngineClosedError, InferenceRunError, WorkerFailedError } from '../runtime/errors';
 import { InferenceMetrics } from '../models/inference-metrics';
 import { ModelManager } from '../models/model-manager';
 import { ServedModel } from '../models/served-model';
@@ -52,6 +52,7 @@ export class DataPlane {
     if (e instanceof OipError) return this.fail(e.status, e.message, model);
     if (e instanceof InferenceRunError) return this.fail(400, `the model rejected the input: ${e.message}`, model);
     if (e instanceof EngineClosedError) return this.fail(503, `model '${model}' was unloaded; retry`, model);
+    if (e instanceof WorkerFailedError) return this.fail(503, `model '${model}' is unavailable: ${e.message}; retry`, model);
     logger.error(`inference on ${model} failed: ${(e as Error).stack ?? String(e)}`);
     return this.fail(500, 'internal error', model);
   }
@@ -150,6 +151,7 @@ export function registerInferenceRoutes(fastify: FastifyInstance, plane: DataPla
   const modelReady = (req: Req, reply: FastifyReply) => {
     const served = plane.lookup(req.params.name, req.params.version);
     if (!(served instanceof ServedModel)) return sendAnswer(reply, served);
+    if (served.engine.workerCount === 0) return sendAnswer(reply, plane.fail(503, `model '${served.name}' is unavailable: its model worker failed and a replacement is starting`, served.name));
     return reply.type(JSON_TYPE).send(JSON.stringify({ name: served.name, ready: true }));
   };
 

@@ -37,6 +37,7 @@ export const inferenceMetrics = () => ({
         },
       }),
   ),
+  workerFailures: singleton('shipyard_inference_worker_failures_total', () => new Counter({ name: 'shipyard_inference_worker_failures_total', help: 'Model worker threads that died (each is replaced; the requests it held answered 503)', labelNames: ['model'] })),
   loads: singleton('shipyard_inference_model_loads_total', () => new Counter({ name: 'shipyard_inference_model_loads_total', help: 'Model loads (initial and swaps) by outcome', labelNames: ['model', 'outcome'] })),
 });
 

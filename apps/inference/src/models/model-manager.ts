@@ -4,7 +4,7 @@ import { DomainError } from '@shipyard/service-kit';
 import { DynamicBatcher, supportsBatching } from '../runtime/batcher';
 import { ModelLoadError } from '../runtime/errors';
 import { warmUp } from '../runtime/warmup';
-import { InferenceEngine } from '../runtime/worker-pool';
+import { InferenceEngine, WorkerEvent } from '../runtime/worker-pool';
 import { ArtifactCache, ArtifactFetchError } from './artifact-cache';
 import { InferenceMetrics, watchModelStates } from './inference-metrics';
 import { followsRegistry, formatModelRef, ModelRef } from './model-ref';
@@ -297,7 +297,7 @@ export class ModelManager {
     }
     let engine: InferenceEngine;
     try {
-      engine = await InferenceEngine.load(path, { workers: this.opts.workers, intraOpThreads: this.opts.intraOpThreads });
+      engine = await InferenceEngine.load(path, { workers: this.opts.workers, intraOpThreads: this.opts.intraOpThreads, onWorkerEvent: (e) => this.onWorkerEvent(`${name} version ${resolved.version}`, name, e) });
     } catch (e) {
       if (e instanceof ModelLoadError) throw new DomainError(InferenceErrorCode.ModelLoadFailed, ErrorKind.InvalidInput, `${resolved.modelName} version ${resolved.version} is not a model ONNX Runtime can load: ${e.message}`);
       throw e;
@@ -311,6 +311,18 @@ export class ModelManager {
     const batching = this.opts.batching && supportsBatching(engine.io);
     const batcher = new DynamicBatcher(engine, { enabled: batching, maxBatchSize: this.opts.maxBatchSize, maxQueueDelayUs: this.opts.maxQueueDelayUs });
     return new ServedModel(name, resolved.version, resolved.artifact.sha256, engine, batcher, batching, this.metrics);
+  }
+
+  /** A model worker died (its requests got 503) or was replaced: said in the log and counted. */
+  private onWorkerEvent(what: string, name: string, e: WorkerEvent): void {
+    if (e.type === 'failed') {
+      this.metrics.workerFailures.labels(name).inc();
+      this.logger.error(`${what}: a model worker failed (${e.error.message}); ${e.runsLost} run(s) in it answered 503, ${e.alive} worker(s) still serving; starting a replacement`);
+    } else if (e.type === 'replaced') {
+      this.logger.log(`${what}: a replacement model worker serves (${e.alive} worker(s))`);
+    } else {
+      this.logger.error(`${what}: the replacement model worker did not start (${e.error.message}); next try in ${e.retryInMs} ms`);
+    }
   }
 
   private clearRetry(name: string): void {

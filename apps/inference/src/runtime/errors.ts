@@ -12,3 +12,11 @@ export class InferenceRunError extends Error {
 export class EngineClosedError extends Error {
   override readonly name = 'EngineClosedError';
 }
+
+/**
+ * The worker thread running the request died (an uncaught error in it, or it ran out of memory). Not the
+ * caller's fault: the engine starts a replacement, and the request may be retried.
+ */
+export class WorkerFailedError extends Error {
+  override readonly name = 'WorkerFailedError';
+}

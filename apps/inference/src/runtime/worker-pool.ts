@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
-import { EngineClosedError, InferenceRunError, ModelLoadError } from './errors';
+import { EngineClosedError, InferenceRunError, ModelLoadError, WorkerFailedError } from './errors';
 import type { ModelIo, NamedTensors } from './tensor';
 import { startModelWorker } from './worker-entry';
-import { FromWorker, preciseNow, ToWorker, transferable, WireTensor } from './worker-protocol';
+import { FromWorker, ModelWorkerData, preciseNow, ToWorker, transferable, WireTensor } from './worker-protocol';
 
 export interface EngineOptions {
   /** Worker threads, each with its own ORT session. */
@@ -11,7 +11,21 @@ export interface EngineOptions {
   intraOpThreads: number;
   /** Runs handed to one worker at a time; the next one waits in its port, so the worker never idles between runs. */
   maxInflightPerWorker?: number;
+  /** Told when a worker dies and how its replacement fares (the service logs and counts these). */
+  onWorkerEvent?: (event: WorkerEvent) => void;
+  /** Starts one worker thread (tests wrap it to reach the threads). */
+  startWorker?: (data: ModelWorkerData) => Worker;
+  /** Wait before the second replacement within a minute; doubles for each further one, up to 30 s. The first is immediate. */
+  replaceBackoffMs?: number;
 }
+
+export type WorkerEvent =
+  | { type: 'failed'; error: Error; alive: number; runsLost: number }
+  | { type: 'replaced'; alive: number }
+  | { type: 'replace-failed'; error: Error; retryInMs: number };
+
+const REPLACE_BACKOFF_MAX_MS = 30_000;
+const FAILURE_WINDOW_MS = 60_000;
 
 export interface TimedRun {
   outputs: NamedTensors;
@@ -38,27 +52,35 @@ interface Slot {
  * One model served by a pool of worker threads. Work goes to the least busy worker, at most
  * `maxInflightPerWorker` each; the rest waits here in arrival order. Input buffers that a typed array
  * covers exactly are transferred, not copied: the caller must not reuse them after run().
+ *
+ * A worker that dies fails the runs it held (`WorkerFailedError`; they are not handed to another worker,
+ * since one of them may be what killed it) and is replaced by a new one on the same file: at once the
+ * first time, then after a back-off when it keeps happening. While no worker is alive, runs fail at once
+ * with the same error rather than wait for a load of unknown length.
  */
 export class InferenceEngine {
   private readonly waiting: Task[] = [];
   private nextId = 1;
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
+  private readonly failures: number[] = [];
+  private readonly replacing = new Set<Promise<void>>();
+  private readonly replaceTimers = new Set<NodeJS.Timeout>();
 
   private constructor(
     readonly io: ModelIo,
     private readonly slots: Slot[],
     private readonly perWorker: number,
+    private readonly workerData: ModelWorkerData,
+    private readonly opts: EngineOptions,
   ) {
-    for (const slot of slots) {
-      slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
-      slot.worker.on('error', (e) => this.onWorkerFailure(slot, e));
-      slot.worker.on('exit', () => this.onWorkerFailure(slot, new Error('model worker exited')));
-    }
+    for (const slot of slots) this.attach(slot);
   }
 
   static async load(modelPath: string, opts: EngineOptions): Promise<InferenceEngine> {
-    const workers = Array.from({ length: Math.max(1, opts.workers) }, () => startModelWorker({ modelPath, intraOpThreads: Math.max(1, opts.intraOpThreads) }));
+    const data: ModelWorkerData = { modelPath, intraOpThreads: Math.max(1, opts.intraOpThreads) };
+    const start = opts.startWorker ?? startModelWorker;
+    const workers = Array.from({ length: Math.max(1, opts.workers) }, () => start(data));
     const results = await Promise.allSettled(workers.map((w) => waitReady(w)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -67,7 +89,7 @@ export class InferenceEngine {
       throw failed.reason instanceof Error ? failed.reason : new ModelLoadError(String(failed.reason));
     }
     const io = (results[0] as PromiseFulfilledResult<ModelIo>).value;
-    return new InferenceEngine(io, workers.map((worker) => ({ worker, inflight: new Map() })), Math.max(1, opts.maxInflightPerWorker ?? 4));
+    return new InferenceEngine(io, workers.map((worker) => ({ worker, inflight: new Map() })), Math.max(1, opts.maxInflightPerWorker ?? 4), data, opts);
   }
 
   /** Runs handed to workers and waiting here. */
@@ -90,6 +112,7 @@ export class InferenceEngine {
 
   runTimed(inputs: NamedTensors): Promise<TimedRun> {
     if (this.closing) return Promise.reject(new EngineClosedError('the model was unloaded'));
+    if (this.slots.length === 0) return Promise.reject(new WorkerFailedError('no model worker is running (the last one failed); a replacement is starting'));
     const wire: WireTensor[] = Object.entries(inputs).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, data: t.data }));
     return new Promise<TimedRun>((resolve, reject) => {
       this.waiting.push({ id: this.nextId++, inputs: wire, submittedAt: preciseNow(), resolve, reject });
@@ -100,10 +123,20 @@ export class InferenceEngine {
   /** Stops taking work, lets every accepted run finish, then releases the sessions and ends the workers. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const t of this.replaceTimers) clearTimeout(t);
+      this.replaceTimers.clear();
       if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      // A replacement loading now ends itself once it sees the engine closing.
+      await Promise.all([...this.replacing]);
       await Promise.all(this.slots.map((s) => closeWorker(s.worker)));
     })();
     return this.closing;
+  }
+
+  private attach(slot: Slot): void {
+    slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
+    slot.worker.on('error', (e) => this.onWorkerFailure(slot, e));
+    slot.worker.on('exit', (code) => this.onWorkerFailure(slot, new Error(`model worker exited (code ${code})`)));
   }
 
   private dispatch(): void {
@@ -140,11 +173,55 @@ export class InferenceEngine {
     if (!this.slots.includes(slot) || (this.closing && slot.inflight.size === 0)) return;
     // A worker that died takes its runs with it; the others keep serving.
     this.slots.splice(this.slots.indexOf(slot), 1);
-    for (const task of slot.inflight.values()) task.reject(new InferenceRunError(`the model worker failed: ${error.message}`));
+    const runsLost = slot.inflight.size;
+    for (const task of slot.inflight.values()) task.reject(new WorkerFailedError(`the model worker running this request failed (${error.message}); a replacement is starting`));
     slot.inflight.clear();
-    if (this.slots.length === 0) for (const task of this.waiting.splice(0)) task.reject(new InferenceRunError('no model worker left'));
+    if (this.slots.length === 0) for (const task of this.waiting.splice(0)) task.reject(new WorkerFailedError(`the model worker failed (${error.message}); a replacement is starting`));
     else this.dispatch();
-    if (this.closing && this.inflight === 0) this.drained?.();
+    this.opts.onWorkerEvent?.({ type: 'failed', error, alive: this.slots.length, runsLost });
+    if (this.closing) {
+      if (this.inflight === 0) this.drained?.();
+      return;
+    }
+    const now = Date.now();
+    this.failures.push(now);
+    while ((this.failures[0] ?? now) < now - FAILURE_WINDOW_MS) this.failures.shift();
+    this.scheduleReplacement(this.failures.length - 1);
+  }
+
+  private backoffMs(attempt: number): number {
+    return attempt <= 0 ? 0 : Math.min(REPLACE_BACKOFF_MAX_MS, (this.opts.replaceBackoffMs ?? 1000) * 2 ** (attempt - 1));
+  }
+
+  /** Starts a worker in place of a dead one after `attempt` earlier tries (0: now). */
+  private scheduleReplacement(attempt: number): void {
+    const timer = setTimeout(() => {
+      this.replaceTimers.delete(timer);
+      const replacing = this.replace(attempt).finally(() => this.replacing.delete(replacing));
+      this.replacing.add(replacing);
+    }, this.backoffMs(attempt));
+    this.replaceTimers.add(timer);
+  }
+
+  private async replace(attempt: number): Promise<void> {
+    if (this.closing) return;
+    const worker = (this.opts.startWorker ?? startModelWorker)(this.workerData);
+    try {
+      await waitReady(worker);
+    } catch (e) {
+      await worker.terminate();
+      if (this.closing) return;
+      this.scheduleReplacement(attempt + 1);
+      this.opts.onWorkerEvent?.({ type: 'replace-failed', error: e instanceof Error ? e : new Error(String(e)), retryInMs: this.backoffMs(attempt + 1) });
+      return;
+    }
+    // No run has reached it yet, so ending it outright is safe.
+    if (this.closing) return void (await worker.terminate());
+    const slot: Slot = { worker, inflight: new Map() };
+    this.attach(slot);
+    this.slots.push(slot);
+    this.opts.onWorkerEvent?.({ type: 'replaced', alive: this.slots.length });
+    this.dispatch();
   }
 }
 
