@@ -309,7 +309,8 @@ export class ModelManager {
       throw new DomainError(InferenceErrorCode.ModelLoadFailed, ErrorKind.InvalidInput, `${resolved.modelName} version ${resolved.version} failed its warm-up inferences: ${(e as Error).message}`);
     }
     const batching = this.opts.batching && supportsBatching(engine.io);
-    const batcher = new DynamicBatcher(engine, { enabled: batching, maxBatchSize: this.opts.maxBatchSize, maxQueueDelayUs: this.opts.maxQueueDelayUs });
+    const onNotRowWise = (why: string) => this.logger.warn(`${name} version ${resolved.version}: requests are no longer batched, the model's outputs are not row-wise (${why}); that batch's requests ran alone`);
+    const batcher = new DynamicBatcher(engine, { enabled: batching, maxBatchSize: this.opts.maxBatchSize, maxQueueDelayUs: this.opts.maxQueueDelayUs, onNotRowWise });
     return new ServedModel(name, resolved.version, resolved.artifact.sha256, engine, batcher, batching, this.metrics);
   }
 

@@ -21,7 +21,7 @@ export class ServedModel {
     readonly sha256: string,
     readonly engine: InferenceEngine,
     private readonly batcher: DynamicBatcher,
-    readonly batching: boolean,
+    private readonly batchingConfigured: boolean,
     metrics: InferenceMetrics,
     readonly loadedAt = new Date(),
   ) {
@@ -35,6 +35,11 @@ export class ServedModel {
 
   get io(): ModelIo {
     return this.engine.io;
+  }
+
+  /** Whether requests are batched: configured so, and not turned off since (a model that is not row-wise). */
+  get batching(): boolean {
+    return this.batchingConfigured && this.batcher.notBatchedBecause === null;
   }
 
   get versionLabel(): string {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MLP_LAYERS, mlpModel, sampleRows, writeTestModel } from '../testing/test-models';
+import { EMBEDDING_WIDTH, embeddingModel, MLP_LAYERS, mlpModel, sampleRows, writeTestModel } from '../testing/test-models';
+import { InferenceRunError } from './errors';
 import { DynamicBatcher, supportsBatching } from './batcher';
 import { warmUp } from './warmup';
 import { InferenceEngine } from './worker-pool';
@@ -40,5 +41,30 @@ describe('DynamicBatcher over a real engine (MLP)', () => {
       expect(r.batchSize).toBeLessThanOrEqual(32);
     });
     expect(Math.max(...results.map((r) => r.batchSize))).toBeGreaterThan(3);
+  });
+
+  it('answers the other callers of a batch that ONNX Runtime refuses for one caller\'s values (an id out of range)', async () => {
+    const embedding = await InferenceEngine.load(writeTestModel(dir, 'embedding'), { workers: 1, intraOpThreads: 1 });
+    try {
+      const { table } = embeddingModel();
+      const batcher = new DynamicBatcher(embedding, { enabled: true, maxBatchSize: 64, maxQueueDelayUs: 2000 });
+      const ids = Array.from({ length: 16 }, (_, i) => (i === 5 ? 99 : i % 8));
+      const results = await Promise.allSettled(ids.map((id) => batcher.submit({ ids: { dtype: 'int64', shape: [1, 1], data: BigInt64Array.of(BigInt(id)) } })));
+      results.forEach((r, i) => {
+        const id = ids[i] ?? -1;
+        if (id === 99) {
+          expect(r.status).toBe('rejected');
+          expect((r as PromiseRejectedResult).reason).toBeInstanceOf(InferenceRunError);
+          return;
+        }
+        expect(r.status).toBe('fulfilled');
+        const out = (r as PromiseFulfilledResult<Awaited<ReturnType<DynamicBatcher['submit']>>>).value.outputs.vectors;
+        expect(out?.shape).toEqual([1, 1, EMBEDDING_WIDTH]);
+        expect(Array.from(out?.data as Float32Array)).toEqual(Array.from(table.subarray(id * EMBEDDING_WIDTH, (id + 1) * EMBEDDING_WIDTH)));
+      });
+      expect(batcher.notBatchedBecause).toBeNull();
+    } finally {
+      await embedding.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { BatchTarget, DynamicBatcher, supportsBatching } from './batcher';
-import { InferenceRunError } from './errors';
+import { BatchedRun, BatchTarget, DynamicBatcher, supportsBatching } from './batcher';
+import { InferenceRunError, WorkerFailedError } from './errors';
 import { NamedTensors } from './tensor';
 import { TimedRun } from './worker-pool';
 
@@ -101,12 +101,47 @@ describe('DynamicBatcher', () => {
     }
   });
 
-  it('fails every caller of a batch when the run fails or the model is not row-wise', async () => {
-    const broken = new DoublingTarget(2, false, 1);
-    const batcher = new DynamicBatcher(broken, { enabled: true, maxBatchSize: 64, maxQueueDelayUs: 0 });
+  it('runs each request of a refused batch again alone: only the one ORT refuses fails', async () => {
+    // ORT refuses any run holding a negative value (as it refuses an index out of range in a Gather).
+    const picky = new (class extends DoublingTarget {
+      override async runTimed(inputs: NamedTensors): Promise<TimedRun> {
+        if (Array.from(inputs.x?.data as Float32Array).some((v) => v < 0)) {
+          this.batches.push(inputs.x?.shape[0] ?? 0);
+          throw new InferenceRunError('negative value');
+        }
+        return super.runTimed(inputs);
+      }
+    })();
+    const batcher = new DynamicBatcher(picky, { enabled: true, maxBatchSize: 64, maxQueueDelayUs: 0 });
+    const results = await Promise.allSettled([batcher.submit(rows([[1]])), batcher.submit(rows([[-1]])), batcher.submit(rows([[2], [3]]))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(yOf((results[0] as PromiseFulfilledResult<BatchedRun>).value.outputs)).toEqual([2]);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(InferenceRunError);
+    expect(yOf((results[2] as PromiseFulfilledResult<BatchedRun>).value.outputs)).toEqual([4, 6]);
+    expect(picky.batches).toEqual([4, 1, 1, 2]);
+    expect(batcher.notBatchedBecause).toBeNull();
+  });
+
+  it('fails every caller of a batch when the engine fails (a dead worker), without running them again', async () => {
+    const failing: BatchTarget = { capacity: 2, runTimed: jest.fn(() => Promise.reject(new WorkerFailedError('worker died'))) };
+    const batcher = new DynamicBatcher(failing, { enabled: true, maxBatchSize: 64, maxQueueDelayUs: 0 });
     const results = await Promise.allSettled([batcher.submit(rows([[1]])), batcher.submit(rows([[2]]))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(InferenceRunError);
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(WorkerFailedError);
+    expect(failing.runTimed).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops batching a model whose outputs are not row-wise, answering that batch request by request', async () => {
+    const reducing = new DoublingTarget(2, false, 1); // always one output row
+    const told: string[] = [];
+    const batcher = new DynamicBatcher(reducing, { enabled: true, maxBatchSize: 64, maxQueueDelayUs: 0, onNotRowWise: (why) => told.push(why) });
+    const first = await Promise.all([batcher.submit(rows([[1]])), batcher.submit(rows([[2]]))]);
+    expect(first.map((r) => yOf(r.outputs))).toEqual([[2], [4]]);
+    expect(batcher.notBatchedBecause).toBe('output y had 1 rows for a batch of 2 input rows');
+    expect(told).toEqual(['output y had 1 rows for a batch of 2 input rows']);
+    const later = await Promise.all([batcher.submit(rows([[3]])), batcher.submit(rows([[4]]))]);
+    expect(later.map((r) => yOf(r.outputs))).toEqual([[6], [8]]);
+    expect(reducing.batches).toEqual([2, 1, 1, 1, 1]);
   });
 
   it('batches only models whose every input and output has a dynamic first axis', () => {

@@ -19,6 +19,8 @@ export interface BatchingOptions {
    * Timers tick in whole milliseconds; below 1000 µs the batch closes at the end of the current I/O turn.
    */
   maxQueueDelayUs: number;
+  /** Told once, when a batch shows that the model's outputs are not row-wise and batching stops for it. */
+  onNotRowWise?: (why: string) => void;
 }
 
 export interface BatchedRun extends TimedRun {
@@ -39,17 +41,26 @@ export function supportsBatching(io: ModelIo): boolean {
   return [...io.inputs, ...io.outputs].every((s) => s.shape.length > 0 && s.shape[0] === -1);
 }
 
+/** A batch's outputs do not have one row per input row: the model mixes rows, and cannot be batched. */
+class NotRowWise extends Error {}
+
 /**
  * Triton-style dynamic batching for one model: concurrent requests are concatenated along axis 0,
  * run once, and each caller gets back its own rows. While every engine slot is busy, requests
  * accumulate and go out together as soon as one frees up; with a slot free, a batch waits at most
  * maxQueueDelayUs. Requests only share a batch when their inputs agree on names, dtypes and inner shapes.
+ *
+ * One caller's input never fails another's: when ONNX Runtime refuses a batch of several requests (a
+ * value only some of them hold, such as an index out of range), each is run again alone and gets its
+ * own answer or error. A model whose outputs turn out not to have one row per input row is not batched
+ * any more (`notBatchedBecause`), and that batch's requests run alone too.
  */
 export class DynamicBatcher {
   private pending: Pending[] = [];
   private pendingRows = 0;
   private inflightBatches = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private notRowWise: string | null = null;
 
   constructor(
     private readonly target: BatchTarget,
@@ -60,10 +71,15 @@ export class DynamicBatcher {
     return this.pending.length;
   }
 
+  /** Why batching was turned off for this model after it was loaded, or null. */
+  get notBatchedBecause(): string | null {
+    return this.notRowWise;
+  }
+
   submit(inputs: NamedTensors): Promise<BatchedRun> {
     const key = batchKey(inputs);
     const rows = key === null ? 0 : rowsOfAll(inputs);
-    if (!this.opts.enabled || key === null || rows >= this.opts.maxBatchSize) return this.direct(inputs, rows);
+    if (!this.opts.enabled || this.notRowWise !== null || key === null || rows >= this.opts.maxBatchSize) return this.direct(inputs, rows);
     return new Promise<BatchedRun>((resolve, reject) => {
       if (this.pending.length > 0 && this.pending[0]?.key !== key) this.flush();
       this.pending.push({ inputs, rows, key, resolve, reject });
@@ -122,16 +138,27 @@ export class DynamicBatcher {
       let offset = 0;
       const split = batch.map((p) => {
         const outputs: NamedTensors = {};
+        // A batch of one is the request as it came: its outputs are its own, whatever their shape.
         for (const [name, t] of Object.entries(run.outputs)) {
-          if (rowsOf(t) !== rows) throw new InferenceRunError(`output ${name} has ${rowsOf(t)} rows for a batch of ${rows}: the model is not row-wise`);
-          outputs[name] = batch.length === 1 ? t : sliceRows(t, offset, p.rows);
+          if (batch.length === 1) outputs[name] = t;
+          else if (rowsOf(t) === rows) outputs[name] = sliceRows(t, offset, p.rows);
+          else throw new NotRowWise(`output ${name} had ${rowsOf(t)} rows for a batch of ${rows} input rows`);
         }
         offset += p.rows;
         return outputs;
       });
       batch.forEach((p, i) => p.resolve({ outputs: split[i] as NamedTensors, queueMs: run.queueMs, computeMs: run.computeMs, batchSize: rows }));
     } catch (e) {
-      for (const p of batch) p.reject(e instanceof Error ? e : new Error(String(e)));
+      if (e instanceof NotRowWise && this.notRowWise === null) {
+        this.notRowWise = e.message;
+        this.opts.onNotRowWise?.(e.message);
+      }
+      if (batch.length > 1 && (e instanceof NotRowWise || e instanceof InferenceRunError)) {
+        // Each request on its own: the one ORT refuses fails, the others are answered.
+        for (const p of batch) this.direct(p.inputs, p.rows).then(p.resolve, p.reject);
+      } else {
+        for (const p of batch) p.reject(e instanceof Error ? e : new Error(String(e)));
+      }
     } finally {
       this.inflightBatches--;
       if (this.pending.length > 0) this.flush();

@@ -147,7 +147,26 @@ export function stringModel(): TestModel {
   return { bytes };
 }
 
-export const TEST_MODELS = { logistic: logisticModel, mlp: mlpModel, big: bigModel, dtypes: dtypesModel, strings: stringModel } as const;
+export const EMBEDDING_ROWS = 8;
+export const EMBEDDING_WIDTH = 4;
+
+/**
+ * An embedding lookup: `ids` INT64 [N,1] → `vectors` FP32 [N,1,4] (Gather over an 8×4 table). ONNX Runtime
+ * refuses a run holding an id outside 0…7 (or -8…-1): whether a run is valid depends on the values.
+ */
+export function embeddingModel(seed = 11): TestModel & { table: Float32Array } {
+  const table = seededUniform(seed, EMBEDDING_ROWS * EMBEDDING_WIDTH, 1);
+  const bytes = encodeModel({
+    name: 'embedding',
+    input: [valueInfo('ids', 'int64', ['N', 1])],
+    output: [valueInfo('vectors', 'float32', ['N', 1, EMBEDDING_WIDTH])],
+    initializer: [floatInitializer('table', [EMBEDDING_ROWS, EMBEDDING_WIDTH], table)],
+    node: [node('Gather', ['table', 'ids'], ['vectors'], [intAttr('axis', 0)])],
+  });
+  return { bytes, table };
+}
+
+export const TEST_MODELS = { logistic: logisticModel, mlp: mlpModel, big: bigModel, dtypes: dtypesModel, strings: stringModel, embedding: embeddingModel } as const;
 export type TestModelName = keyof typeof TEST_MODELS;
 
 /** Writes `<dir>/<name>.onnx` and returns its path. */
