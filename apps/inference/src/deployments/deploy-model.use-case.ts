@@ -26,7 +26,7 @@ export class DeployModelUseCase {
     const given = [cmd.version, cmd.alias, cmd.stage].filter((v) => v !== undefined).length;
     if (given > 1) throw new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, 'give at most one of version, alias, stage');
     const ref: ModelRef = { model: cmd.model, ...(cmd.version !== undefined ? { version: cmd.version } : {}), ...(cmd.alias !== undefined ? { alias: cmd.alias } : {}), ...(cmd.stage !== undefined ? { stage: cmd.stage } : {}) };
-    const served = await this.models.deploy(ref, 'deployment');
+    const served = await this.models.deploy(ref, 'deployment', { undoOnFailure: true });
     const now = new Date();
     await this.tx.run(async (em) => {
       const row = await this.deployments.upsert(

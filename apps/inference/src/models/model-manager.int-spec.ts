@@ -116,6 +116,20 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     }
     const rows = await h.db.query('SELECT model FROM inference.deployments');
     expect(rows).toEqual([]);
+    // Nor in memory: a refused name is not listed or answered as "unavailable"; a refused reference for
+    // a served model leaves it on the reference it had (here the configured alias).
+    const scorerBefore = (await json<{ items: Array<Record<string, unknown>> }>(url, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS)).body.items.find((i) => i.name === 'scorer');
+    const refused = await json<{ error: { code: string } }>(url, 'POST', '/api/v1/inference/models', { model: 'scorer', stage: 'Production' }, ACTOR_HEADERS);
+    expect(refused.status).toBe(404);
+    const listed = await json<{ items: Array<Record<string, unknown>> }>(url, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS);
+    expect(listed.body.items.map((i) => i.name)).not.toEqual(expect.arrayContaining(['nope']));
+    expect(listed.body.items.map((i) => i.name)).not.toEqual(expect.arrayContaining(['broken']));
+    expect(listed.body.items.find((i) => i.name === 'scorer')).toEqual(scorerBefore);
+    expect(scorerBefore).toMatchObject({ reference: 'scorer@champion', source: 'config', state: 'ready' });
+    for (const name of ['nope', 'broken']) {
+      const infer = await json<{ error: string }>(url, 'POST', `/v2/models/${name}/infer`, { inputs: [] });
+      expect({ name, status: infer.status, error: infer.body.error }).toEqual({ name, status: 404, error: `model '${name}' is not served` });
+    }
   });
 
   it('serves what another replica deploys and drops what it undeploys; catches up from the table when an event is missed; stays ready while a followed model fails', async () => {

@@ -51,6 +51,12 @@ export interface DeployOptions {
   required?: boolean;
   /** When the decision to serve this reference was taken (epoch ms; default now): an event's time for a followed deployment. */
   changedAt?: number;
+  /**
+   * An explicit deploy (the admin route): when the reference cannot be served, the model goes back to
+   * what it was before the call (its reference, and not listed at all if it was not), instead of being
+   * kept as a failed entry that is retried.
+   */
+  undoOnFailure?: boolean;
 }
 
 export enum InferenceErrorCode {
@@ -121,19 +127,38 @@ export class ModelManager {
    */
   deploy(ref: ModelRef, source: ModelSource, opts: DeployOptions = {}): Promise<ServedModel> {
     const existing = this.entries.get(ref.model);
+    const before = existing && { ref: existing.ref, source: existing.source, changedAt: existing.changedAt, required: existing.required, state: existing.state, error: existing.error };
+    const hadRetry = this.retries.has(ref.model);
     this.clearRetry(ref.model);
     const entry: ModelEntry = existing ?? { name: ref.model, ref, source, state: 'loading', error: null, current: null, busy: Promise.resolve(), loads: 0, required: false, changedAt: 0, withdrawn: null };
-    if (formatModelRef(entry.ref) !== formatModelRef(ref) || entry.source !== source || entry.changedAt === 0) entry.changedAt = opts.changedAt ?? Date.now();
+    const sameRef = formatModelRef(entry.ref) === formatModelRef(ref);
+    if (!sameRef || entry.source !== source || entry.changedAt === 0) entry.changedAt = opts.changedAt ?? Date.now();
     entry.ref = ref;
     entry.source = source;
     entry.required ||= opts.required ?? false;
-    if (!entry.current && !entry.withdrawn) entry.state = 'loading'; // a withdrawn one says why until a version serves
+    // A withdrawn one says why until a version serves; a failed one retried says why it failed until it loads.
+    if (!entry.current && !entry.withdrawn && !(sameRef && entry.state === 'failed')) entry.state = 'loading';
     this.entries.set(ref.model, entry);
     entry.loads++;
-    const run = entry.busy
+    const loaded = entry.busy
       .catch(() => undefined)
       .then(() => this.load(entry, ref))
       .finally(() => entry.loads--);
+    const run = opts.undoOnFailure
+      ? loaded.catch((e: unknown) => {
+          // Unless another deploy of this name came in meanwhile (the latest decision stands).
+          if (this.entries.get(ref.model) === entry && entry.ref === ref) {
+            if (!before) {
+              if (!entry.current) this.entries.delete(ref.model);
+            } else {
+              Object.assign(entry, { ref: before.ref, source: before.source, changedAt: before.changedAt, required: before.required });
+              if (!entry.current) Object.assign(entry, { state: before.state, error: before.error });
+              if (hadRetry && !entry.current) this.serveInBackground(entry.ref, entry.source, { required: entry.required, changedAt: entry.changedAt });
+            }
+          }
+          throw e;
+        })
+      : loaded;
     entry.busy = run;
     return run;
   }
