@@ -72,12 +72,12 @@ export class DataPlane {
     }
   }
 
-  async predict(model: string, body: Buffer): Promise<Answer> {
+  async predict(model: string, body: Buffer, contentType?: string): Promise<Answer> {
     const started = performance.now();
     const served = this.lookup(model, undefined);
     if (!(served instanceof ServedModel)) return served;
     try {
-      const run = await served.infer(decodePredictRequest(body, served.io));
+      const run = await served.infer(decodePredictRequest(body, served.io, contentType));
       const out = encodePredictResponse(run.outputs, served.io);
       served.observeLatency((performance.now() - started) / 1000);
       return { status: 200, headers: { 'content-type': JSON_TYPE }, body: out };
@@ -128,7 +128,7 @@ export function rawInferenceRoutes(plane: DataPlane, bodyLimit: number): Array<R
   return [
     infer('/v2/models/:name/infer'),
     infer('/v2/models/:name/versions/:version/infer'),
-    { method: 'POST', pattern: '/api/v1/predict/:model', match: predictMatch, handle: (req, res, p) => withBody(req, res, (body) => plane.predict(p.model ?? '', body)) },
+    { method: 'POST', pattern: '/api/v1/predict/:model', match: predictMatch, handle: (req, res, p) => withBody(req, res, (body) => plane.predict(p.model ?? '', body, req.headers['content-type'])) },
   ];
 }
 
@@ -140,7 +140,7 @@ export function registerInferenceRoutes(fastify: FastifyInstance, plane: DataPla
   const fail = (reply: FastifyReply, status: number, message: string, model = '') => sendAnswer(reply, plane.fail(status, message, model));
 
   const infer = async (req: Req, reply: FastifyReply) => sendAnswer(reply, await plane.infer(req.params, req.body, req.headers));
-  const predict = async (req: FastifyRequest<{ Params: { model: string }; Body: Buffer }>, reply: FastifyReply) => sendAnswer(reply, await plane.predict(req.params.model, req.body));
+  const predict = async (req: FastifyRequest<{ Params: { model: string }; Body: Buffer }>, reply: FastifyReply) => sendAnswer(reply, await plane.predict(req.params.model, req.body, req.headers['content-type']));
 
   const metadata = (req: Req, reply: FastifyReply) => {
     const served = plane.lookup(req.params.name, req.params.version);

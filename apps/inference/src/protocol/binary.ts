@@ -28,6 +28,8 @@ export function tensorDataFromBinary(bytes: Buffer, dtype: DType, count: number,
   return data;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function stringsFromBinary(bytes: Buffer, count: number, label: string): string[] {
   // Every element takes at least its 4-byte length: checked before allocating `count` slots.
   if (count * 4 > bytes.length) throw badRequest(`${label}: binary_data_size is ${bytes.length} bytes, too small for ${count} BYTES elements`);
@@ -38,7 +40,14 @@ function stringsFromBinary(bytes: Buffer, count: number, label: string): string[
     const length = bytes.readUInt32LE(at);
     at += 4;
     if (at + length > bytes.length) throw badRequest(`${label}: BYTES element ${i} declares ${length} bytes, only ${bytes.length - at} remain`);
-    out[i] = bytes.toString('utf8', at, at + length);
+    const element = bytes.subarray(at, at + length);
+    // ONNX Runtime holds strings: bytes that are not UTF-8 would be replaced, and a NUL would cut the string.
+    if (element.includes(0)) throw badRequest(`${label}: BYTES element ${i} holds a NUL byte, which ONNX Runtime cuts a string at`);
+    try {
+      out[i] = UTF8.decode(element);
+    } catch {
+      throw badRequest(`${label}: BYTES element ${i} is not valid UTF-8 (ONNX Runtime string tensors hold text)`);
+    }
     at += length;
   }
   if (at !== bytes.length) throw badRequest(`${label}: binary_data_size is ${bytes.length} bytes, its ${count} BYTES elements take ${at}`);

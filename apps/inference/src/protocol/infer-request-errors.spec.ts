@@ -94,6 +94,7 @@ describe('decodeInferRequest rejects', () => {
     expect(elementError('BOOL', 'bool', [true, 1])).toBe("input 'x': element 1 (1) is not true or false, as BOOL requires");
     expect(elementError('BOOL', 'bool', ['false'])).toBe('input \'x\': element 0 ("false") is not true or false, as BOOL requires');
     expect(elementError('BYTES', 'string', ['a', 5])).toBe("input 'x': element 1 (5) is not a string, as BYTES requires");
+    expect(elementError('BYTES', 'string', ['a', 'b\u0000c'])).toBe('input \'x\': element 1 ("b\\u0000c") holds a NUL character (U+0000), which ONNX Runtime cuts a string at');
     expect(elementError('INT64', 'int64', ['12a'])).toBe('input \'x\': element 0 ("12a") is not an integer (a JSON number or a decimal string), as INT64 requires');
     expect(elementError('INT64', 'int64', [1.5])).toBe('input \'x\': element 0 (1.5) is not an integer, as INT64 requires');
   });
@@ -187,5 +188,7 @@ describe('decodeInferRequest rejects binary requests', () => {
     expect(send(Buffer.from([1, 0, 0, 0, 0x61, 1, 0, 0]))).toBe("input 's': binary data ends before BYTES element 1 of 2");
     expect(send(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0x7a]))).toBe("input 's': binary_data_size is 9 bytes, its 2 BYTES elements take 8");
     expect(send(Buffer.from([0, 0, 0, 0]))).toBe("input 's': binary_data_size is 4 bytes, too small for 2 BYTES elements");
+    expect(send(Buffer.from([1, 0, 0, 0, 0x61, 2, 0, 0, 0, 0x62, 0]))).toBe("input 's': BYTES element 1 holds a NUL byte, which ONNX Runtime cuts a string at");
+    expect(send(Buffer.from([1, 0, 0, 0, 0xff, 1, 0, 0, 0, 0x62]))).toBe("input 's': BYTES element 0 is not valid UTF-8 (ONNX Runtime string tensors hold text)");
   });
 });

@@ -93,7 +93,9 @@ function fillRow(values: readonly unknown[], dtype: DType, dst: TensorData, at: 
       const out = dst as string[];
       for (let i = 0; i < n; i++) {
         const v = values[i];
-        out[at + i] = typeof v === 'string' ? v : fail(i, 'is not a string, as BYTES requires');
+        if (typeof v !== 'string') fail(i, 'is not a string, as BYTES requires');
+        else if (v.includes('\u0000')) fail(i, 'holds a NUL character (U+0000), which ONNX Runtime cuts a string at');
+        else out[at + i] = v;
       }
       return;
     }

@@ -61,6 +61,23 @@ describe('decodePredictRequest', () => {
     expect(rejected(json({ inputs: [[1, 2, 3]], instances: [[1, 2, 3]] }), rowsModel)).toBe("give either 'inputs' or 'instances', not both");
   });
 
+  it('refuses content types that cannot hold JSON with 415, as the OIP route does, and takes what curl -d sends', () => {
+    const body = json({ inputs: [[1, 2, 3]] });
+    for (const contentType of ['application/xml', 'text/html', 'multipart/form-data; boundary=x']) {
+      let refused: unknown = null;
+      try {
+        decodePredictRequest(body, rowsModel, contentType);
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(OipError);
+      expect(refused).toMatchObject({ status: 415, message: expect.stringContaining('unsupported content type') });
+    }
+    for (const contentType of [undefined, 'application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain']) {
+      expect(decodePredictRequest(body, rowsModel, contentType)).toEqual({ features: { dtype: 'float32', shape: [1, 3], data: Float32Array.of(1, 2, 3) } });
+    }
+  });
+
   it('rejects rows for a model with several inputs, and unknown or missing inputs', () => {
     expect(rejected(json({ inputs: [[41, 5.5]] }), columnsModel)).toBe("'inputs' given as rows needs a model with one input; this model has 'age', 'income': key the rows by input name");
     expect(rejected(json({ instances: [[41, 5.5]] }), columnsModel)).toBe("'instances' given as rows needs a model with one input; this model has 'age', 'income': key the rows by input name");

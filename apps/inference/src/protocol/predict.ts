@@ -8,7 +8,7 @@ import { shapeOfNested, tensorDataFromNested } from './json-data';
 import { jsonNested, jsonValues } from './json-write';
 import { checkModelShape } from './model-shape';
 import { badRequest } from './oip-error';
-import { describe, isJsonObject, parseJsonObject, type JsonObject } from './request-body';
+import { checkContentType, describe, isJsonObject, parseJsonObject, type JsonObject } from './request-body';
 
 const names = (specs: readonly IoSpec[]): string => specs.map((s) => `'${s.name}'`).join(', ');
 
@@ -78,7 +78,8 @@ function fromInstances(instances: unknown, io: ModelIo): NamedTensors {
 }
 
 /** Decodes a simple predict request into the model's inputs; errors are OipError(400). */
-export function decodePredictRequest(body: Buffer, io: ModelIo): NamedTensors {
+export function decodePredictRequest(body: Buffer, io: ModelIo, contentType?: string): NamedTensors {
+  checkContentType(contentType);
   const request = parseJsonObject(body);
   const inputs = request['inputs'];
   const instances = request['instances'];
