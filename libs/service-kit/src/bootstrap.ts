@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, DynamicModule, INestApplication, Logger as NestLogger, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +7,7 @@ import { NatsConnector } from '@shipyard/messaging';
 import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
 import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } from './exception-filter';
+import { nulCharacterFields } from './nul-characters';
 import { isDraining, markDraining } from './raw-routes';
 
 export interface BootstrapOptions {
@@ -23,9 +24,24 @@ export interface BootstrapOptions {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
-/** The strict pipe of CONVENTIONS §4: unknown fields are errors, types are coerced from the DTO. */
+/**
+ * ValidationPipe that first refuses NUL characters (PostgreSQL stores no \u0000 in text or jsonb) in
+ * every body, query and path parameter a Nest handler receives, custom decorators included (MLflow's
+ * `@Args()`, raw batch bodies), whatever the DTO says. Routes outside Nest (raw data-plane routes,
+ * plain fastify routes) and handlers reading `@Req()` themselves (streams) never come through here, and
+ * binary bodies (Buffers, streams) are not walked.
+ */
+class ShipyardValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const fields = nulCharacterFields(value, metadata.data ?? '').map((f) => f || metadata.type);
+    if (fields.length) throw new ValidationFailed(fields.map((field) => ({ field, problems: [`${field} must not contain a NUL character (\\u0000)`] })));
+    return super.transform(value, metadata);
+  }
+}
+
+/** The strict pipe of CONVENTIONS §4: unknown fields are errors, types are coerced from the DTO, NUL characters refused. */
 export function shipyardValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ShipyardValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,5 +1,7 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
+import { DatabaseError } from 'pg';
+import { QueryFailedError } from 'typeorm';
 import { ErrorKind } from '@shipyard/contracts';
 import { DomainError } from './domain-error';
 import { flattenValidationErrors, translateError, ValidationFailed } from './exception-filter';
@@ -57,6 +59,52 @@ describe('translateError', () => {
     const out = translateError(new HttpException('db password leaked', 502), 'r');
     expect(out.status).toBe(500);
     expect(JSON.stringify(out.body)).not.toContain('leaked');
+  });
+});
+
+/** A PostgreSQL error as pg parses it off the wire, wrapped as TypeORM's query runner wraps it. */
+function queryFailed(code: string, message: string, fields: Partial<Pick<DatabaseError, 'constraint' | 'table' | 'column'>> = {}): QueryFailedError {
+  const driverError = Object.assign(new DatabaseError(message, message.length, 'error'), { severity: 'ERROR', code, ...fields });
+  return new QueryFailedError('SELECT * FROM registry.models WHERE id = $1', ['secret-param'], driverError);
+}
+
+describe('translateError: database errors caused by client input', () => {
+  it.each([
+    ['22021', 'invalid byte sequence for encoding "UTF8": 0x00', /NUL character/],
+    ['22P05', 'unsupported Unicode escape sequence', /NUL character/],
+    ['22P02', 'invalid input syntax for type uuid: "x"', /not in the form its field requires/],
+    ['22003', 'value "99999999999999999999" is out of range for type bigint', /a number is out of range/],
+    ['22001', 'value too long for type character varying(200)', /too long/],
+    ['22007', 'invalid input syntax for type timestamp with time zone: "x"', /date or time/],
+    ['22008', 'date/time field value out of range: "0000-01-01"', /date or time/],
+    ['22012', 'division by zero', /^invalid input: /],
+    ['23514', 'new row for relation "models" violates check constraint "models_name_length"', /outside what its field allows/],
+  ])('SQLSTATE %s is a 400 VALIDATION_FAILED that says what was wrong without SQL', (code, pgMessage, expected) => {
+    const out = translateError(queryFailed(code, pgMessage, { constraint: 'models_name_length', table: 'models' }), 'req-7');
+    expect(out.status).toBe(400);
+    expect(out.errorId).toBeUndefined();
+    expect(out.body.error.code).toBe('VALIDATION_FAILED');
+    expect(out.body.error.requestId).toBe('req-7');
+    expect(out.body.error.message).toMatch(/^invalid input: /);
+    expect(out.body.error.message).toMatch(expected);
+    expect(JSON.stringify(out.body)).not.toMatch(/SELECT|registry\.models|secret-param|models_name_length|bigint|uuid|UTF8/);
+  });
+
+  it('names the SQLSTATE and the constraint for the warn log', () => {
+    expect(translateError(queryFailed('23514', 'violates check constraint', { constraint: 'models_name_length', table: 'models' }), 'r').warning).toEqual({ sqlState: '23514', constraint: 'models_name_length', table: 'models' });
+    expect(translateError(queryFailed('22021', 'invalid byte sequence'), 'r').warning).toEqual({ sqlState: '22021' });
+  });
+
+  it('maps a bare pg DatabaseError (a query made with pg directly) the same way', () => {
+    const err = Object.assign(new DatabaseError('value out of range', 20, 'error'), { severity: 'ERROR', code: '22003' });
+    expect(translateError(err, 'r')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: 'invalid input: a number is out of range' } } });
+  });
+
+  it.each(['23505', '23503', '42P01', '40001', '57P01', '08006'])('keeps SQLSTATE %s a 500 with an errorId', (code) => {
+    const out = translateError(queryFailed(code, 'something'), 'r');
+    expect(out.status).toBe(500);
+    expect(out.errorId).toBeDefined();
+    expect(out.warning).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { CommonErrorCode, ErrorKind, HTTP_STATUS_BY_KIND } from '@shipyard/contracts';
 import { httpErrors } from '@shipyard/observability';
+import { databaseInputError, DatabaseInputWarning } from './database-errors';
 import { DomainError } from './domain-error';
 import { isMlflowPath, toMlflowError } from './mlflow-errors';
 import { requestIdOf } from './request-context';
@@ -42,7 +43,7 @@ const KIND_BY_STATUS = new Map<number, ErrorKind>(Object.entries(HTTP_STATUS_BY_
  * The one place errors become HTTP (CONVENTIONS §4). Client mistakes keep their 4xx and say what was
  * wrong; anything unexpected is a 500 whose errorId is logged with the stack, and the stack never leaves.
  */
-export function translateError(exception: unknown, requestId: string): ErrorPayload & { errorId?: string } {
+export function translateError(exception: unknown, requestId: string): ErrorPayload & { errorId?: string; warning?: DatabaseInputWarning } {
   const body = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details !== undefined ? { details } : {}), requestId } });
   if (exception instanceof DomainError) {
     return { status: HTTP_STATUS_BY_KIND[exception.kind], body: body(String(exception.code), exception.message, exception.details) };
@@ -64,6 +65,9 @@ export function translateError(exception: unknown, requestId: string): ErrorPayl
     const message = known?.message ?? String(fastifyError.message);
     return { status, body: body(known?.code ?? CommonErrorCode.ValidationFailed, message) };
   }
+  // Client input PostgreSQL refused (a NUL, a number out of range…): the client's mistake, and a validation gap to log.
+  const refused = databaseInputError(exception);
+  if (refused) return { status: 400, warning: refused.warning, body: body(CommonErrorCode.ValidationFailed, refused.message) };
   const errorId = randomUUID();
   return { status: 500, errorId, body: { error: { code: CommonErrorCode.Internal, message: `internal error; quote errorId ${errorId} when reporting it`, requestId, errorId } } };
 }
@@ -106,6 +110,13 @@ function isHealthReport(e: unknown): e is HttpException {
 /** The slice of a logger the filter needs; nestjs-pino's Logger fits, and so does Nest's. */
 export interface ErrorLogger {
   error(message: unknown, ...optionalParams: unknown[]): void;
+  warn?(message: unknown, ...optionalParams: unknown[]): void;
+}
+
+/** Input the database refused is a validation gap: warn with the SQLSTATE and constraint (never the values). */
+export function logDatabaseInputWarning(logger: ErrorLogger, warning: DatabaseInputWarning, req: FastifyRequest): void {
+  const where = warning.constraint ? ` (constraint ${warning.constraint})` : '';
+  logger.warn?.(warning, `client input refused by the database, SQLSTATE ${warning.sqlState}${where}, on ${req.method} ${req.url}: validation should have caught it`);
 }
 
 @Catch()
@@ -125,6 +136,7 @@ export class ShipyardExceptionFilter implements ExceptionFilter {
       // nestjs-pino binds this call to the request's logger (request id and route included).
       this.logger.error({ errorId: out.errorId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
     }
+    if (out.warning) logDatabaseInputWarning(this.logger, out.warning, req);
     httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
     const retryAfter = (out.body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
     if (out.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));

@@ -12,3 +12,4 @@ export * from './mlflow-args';
 export * from './mlflow-errors';
 export * from './raw-routes';
 export * from './mlflow-filter';
+export * from './database-errors';

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { httpErrors } from '@shipyard/observability';
-import { ErrorLogger, translateError } from './exception-filter';
+import { ErrorLogger, logDatabaseInputWarning, translateError } from './exception-filter';
 import { MlflowErrorPayload, toMlflowError } from './mlflow-errors';
 import { requestIdOf } from './request-context';
 
@@ -19,6 +19,7 @@ export class MlflowExceptionFilter implements ExceptionFilter {
     const shipyard = translateError(exception, requestIdOf(req));
     const out: MlflowErrorPayload = { ...toMlflowError(shipyard.status, shipyard.body.error.code, shipyard.body.error.message), ...(shipyard.errorId ? { errorId: shipyard.errorId } : {}) };
     if (out.errorId) this.logger.error({ errorId: out.errorId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
+    if (shipyard.warning) logDatabaseInputWarning(this.logger, shipyard.warning, req);
     httpErrors().inc({ code: out.body.error_code, status: String(out.status) });
     void reply.status(out.status).header('content-type', 'application/json; charset=utf-8').send(out.body);
   }

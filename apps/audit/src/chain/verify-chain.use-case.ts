@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { ValidationFailed } from '@shipyard/service-kit';
 import { EVENT_COLUMNS, EventRow, rowToContent } from '../events/event-row';
 import { chainHash, GENESIS_HASH } from '../events/hash-chain';
 import { Anchor, anchorsBetween, ChainHead, newestAnchor, readHead } from './chain-store';
@@ -43,6 +44,8 @@ export class VerifyChain {
   constructor(private readonly ds: DataSource) {}
 
   async execute(cmd: VerifyCommand = {}): Promise<VerifyResult> {
+    // Checked first: an empty range would otherwise answer ok with nothing checked.
+    if (cmd.from !== undefined && cmd.to !== undefined && cmd.from > cmd.to) throw new ValidationFailed([{ field: 'from', problems: ['from must not exceed to'] }]);
     const em = this.ds.manager;
     const anchor = await newestAnchor(em); // before the head: every anchor read here is at or below it
     const headSeq = (await readHead(em))?.seq ?? 0;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditExportQuery, ErrorKind } from '@shipyard/contracts';
-import { DomainError } from '@shipyard/service-kit';
+import { databaseInputError, DomainError } from '@shipyard/service-kit';
 import type { AuditConfig } from '../config';
 import { filterConditions } from '../events/event-filter';
 import { AUDIT_CONFIG } from '../tokens';
@@ -65,6 +65,8 @@ export class ExportAuditEvents {
       stream.once('close', () => this.logger.log(`export (${format.extension}) ${stream.readableEnded ? 'finished' : 'stopped early'}: ${stream.rows} rows in ${Date.now() - started} ms`));
       return { format, filename: `audit-events-${now.toISOString().replace(/[:.]/g, '-')}.${format.extension}`, stream };
     } catch (e) {
+      // A filter value PostgreSQL refuses is the client's mistake (400 from the filter), not an outage.
+      if (databaseInputError(e)) throw e;
       this.logger.warn(`export could not start: ${(e as Error).message}`);
       throw new DomainError(ExportErrorCode.Unavailable, ErrorKind.Unavailable, 'the audit database is unavailable; retry shortly');
     }

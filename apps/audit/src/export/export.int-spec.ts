@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { translateError } from '@shipyard/service-kit';
 import { AuditTestDatabase, envelope, message, messages } from '../../test/audit-fixtures';
 import type { AuditConfig } from '../config';
 import { AuditRecorder } from '../events/audit-recorder';
@@ -130,5 +131,11 @@ describe('audit export (real PostgreSQL, server-side cursor)', () => {
     const down = new ExportAuditEvents({ SHIPYARD_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', SHIPYARD_AUDIT_EXPORT_CONCURRENCY: 1 } as AuditConfig);
     await expect(down.execute({})).rejects.toMatchObject({ code: 'AUDIT_EXPORT_UNAVAILABLE' });
     expect(down.active).toBe(0);
+  });
+
+  it('answers a filter value PostgreSQL refuses as the client’s 400, not 503 (the database is fine), and frees the slot', async () => {
+    const refused = await exporter.execute({ aggregateId: 'a\u0000b' }).catch((e: unknown) => e);
+    expect(translateError(refused, 'r')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/NUL/) } } });
+    expect(exporter.active).toBe(0);
   });
 });
