@@ -25,9 +25,12 @@ describe('MLflow error translation', () => {
     expect(out.body.message).not.toContain('secret');
   });
 
-  it('recognises both MLflow prefixes', () => {
+  it('recognises both MLflow prefixes, and the artifacts proxy under each', () => {
     expect(isMlflowPath('/api/2.0/mlflow/runs/get?run_id=1')).toBe(true);
     expect(isMlflowPath('/ajax-api/2.0/mlflow/runs/get')).toBe(true);
+    expect(isMlflowPath('/api/2.0/mlflow-artifacts/artifacts/x')).toBe(true);
+    expect(isMlflowPath('/ajax-api/2.0/mlflow-artifacts/artifacts/x')).toBe(true);
+    expect(isMlflowPath('/api/2.0/mlflow-artifactsX/y')).toBe(false);
     expect(isMlflowPath('/api/v1/runs')).toBe(false);
   });
 });

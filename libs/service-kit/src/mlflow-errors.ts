@@ -29,9 +29,12 @@ export function toMlflowError(status: number, code: string, message: string): { 
   return { status: MLFLOW_STATUS[errorCode] ?? status, body: { error_code: errorCode, message } };
 }
 
+/** The MLflow API's prefixes and its artifacts proxy's (`/api/2.0/mlflow-artifacts/…`). */
+const MLFLOW_ERROR_PREFIXES = [...MLFLOW_PREFIXES, ...MLFLOW_PREFIXES.map((p) => `${p}-artifacts`)];
+
 /** Requests to MLflow-compatible paths get MLflow's error shape even when they fail before reaching a controller. */
 export function isMlflowPath(url: string): boolean {
-  return MLFLOW_PREFIXES.some((p) => url.startsWith(`/${p}/`));
+  return MLFLOW_ERROR_PREFIXES.some((p) => url.startsWith(`/${p}/`));
 }
 
 function mlflowCode(status: number, code: string): string {

@@ -16,7 +16,7 @@ import { presentedCredential } from '../auth/strategies';
 import type { GatewayConfig } from '../config';
 import { InferenceRoutes } from '../routes/inference.routes';
 import { GATEWAY_CONFIG, REDIS } from '../tokens';
-import { DROP_RESPONSE, upstreamHeaders } from './proxy.service';
+import { DROP_RESPONSE, UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
 import { Upstreams } from './upstreams';
 
 /** The inference routes the fast path serves → the Nest handler documenting each (and its throttler counter). */
@@ -191,16 +191,14 @@ class InferenceFastPath {
         },
         onResponseError: (_controller, e) => {
           settled = true;
-          const err = e as Error & { code?: string };
+          const err = e as UpstreamError;
           if (res.destroyed) return; // nobody left to answer
           if (answered) {
             this.logger.warn(`inference answer to ${req.url ?? ''} cut short: ${err.message}`);
             res.destroy(err);
             return;
           }
-          this.logger.warn(`inference unavailable for ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? ''} ${err.message}`);
-          const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
-          fail(Object.assign(new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the inference service ${status}; retry shortly`), { headers: out }));
+          fail(Object.assign(upstreamFailure('inference', err, this.logger, `${req.method ?? ''} ${req.url ?? ''}`), { headers: out }));
         },
       },
     );

@@ -8,8 +8,12 @@ import { DomainError, formatActor } from '@shipyard/service-kit';
 import { Principal } from '../auth/principal';
 import { UpstreamName, Upstreams } from './upstreams';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway alone decides. */
-const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'authorization', 'x-api-key', 'cookie', ACTOR_HEADER, USER_HEADER, PERMISSIONS_HEADER]);
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway alone decides. `expect` too: node's
+ * server already answered the client's `100-continue` (RFC 9110 §10.1.1: an expectation is for the
+ * next hop), and undici refuses to send the header at all.
+ */
+const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'proxy-authorization', 'authorization', 'x-api-key', 'cookie', ACTOR_HEADER, USER_HEADER, PERMISSIONS_HEADER]);
 export const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
 export interface ForwardOptions {
@@ -42,10 +46,7 @@ export class ProxyService {
         ...(opts.timeoutMs !== undefined ? { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs } : {}),
       });
     } catch (e) {
-      const err = e as Error & { code?: string };
-      this.logger.warn(`${upstream} unavailable for ${req.method} ${req.url}: ${err.code ?? ''} ${err.message}`);
-      const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
-      throw new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the ${upstream} service ${status}; retry shortly`);
+      throw upstreamFailure(upstream, e as UpstreamError, this.logger, `${req.method} ${req.url}`);
     }
     reply.status(res.statusCode);
     // The service answered before reading the whole upload (a refusal): close rather than drain it.
@@ -55,6 +56,30 @@ export class ProxyService {
     }
     return reply.send(res.body);
   }
+}
+
+export type UpstreamError = Error & { code?: string };
+
+/**
+ * undici errors that are about the request as the client sent it, raised before anything reached the
+ * service: a header undici will not send (NotSupportedError), a header, method or path it finds invalid
+ * (InvalidArgumentError), a body that does not match its Content-Length.
+ */
+const REFUSED_REQUEST = new Set(['UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_ARG', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH']);
+
+/**
+ * What a failed upstream exchange (no answer from the service) means for the client, logged once:
+ * a request undici refused to forward is the client's 400 saying why, not a 503 that invites a retry
+ * of the same request; anything else (refused or reset connection, timeout, closed pool) is a 503.
+ */
+export function upstreamFailure(upstream: UpstreamName, err: UpstreamError, logger: Pick<Logger, 'warn'>, what: string): DomainError {
+  if (err.code !== undefined && REFUSED_REQUEST.has(err.code)) {
+    logger.warn(`refused to forward ${what} to ${upstream}: ${err.code} ${err.message}`);
+    return new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, `the request cannot be forwarded to the ${upstream} service: ${err.message}`);
+  }
+  logger.warn(`${upstream} unavailable for ${what}: ${err.code ?? ''} ${err.message}`);
+  const status = err.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'did not answer in time' : 'is unavailable';
+  return new DomainError(CommonErrorCode.UpstreamUnavailable, ErrorKind.Unavailable, `the ${upstream} service ${status}; retry shortly`);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CreateUserRequest, ErrorResponse, LoginRequest, MeResponse, RefreshRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
+import { ErrorResponse, LoginRequest, MeResponse, RefreshRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
 import { Authenticated, Public } from '../auth/access-policy';
 import { ProxyService } from '../proxy/proxy.service';
+import { SignupRequest } from './signup.request';
 
 /** Sign-in and sessions, served by the auth service. */
 @ApiTags('auth')
@@ -45,8 +46,8 @@ export class AuthRoutes {
 
   @Post('api/v1/auth/signup')
   @Public({ login: true })
-  @ApiOperation({ summary: 'Self-service account with role viewer (only when SHIPYARD_ALLOW_SIGNUP=true)' })
-  @ApiBody({ type: CreateUserRequest })
+  @ApiOperation({ summary: 'Self-service account with role viewer (only when SHIPYARD_ALLOW_SIGNUP=true); a role in the body is refused (400)' })
+  @ApiBody({ type: SignupRequest })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiResponse({ status: 403, type: ErrorResponse, description: 'Signup is disabled' })
   signup(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {

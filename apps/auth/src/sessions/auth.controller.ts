@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CreateUserRequest, ErrorResponse, LoginRequest, MeResponse, RefreshRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
+import { ErrorResponse, LoginRequest, MeResponse, RefreshRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
 import { Ctx, RequestContext, requestIdOf } from '@shipyard/service-kit';
 import { AUTH_CONFIG } from '../tokens';
 import type { AuthConfig } from '../config';
@@ -9,6 +9,7 @@ import { CreateUserUseCase } from '../users/admin-users.use-cases';
 import { authError } from '../users/user.errors';
 import { toUserResponse, UsersRepository } from '../users/users.repository';
 import { LoginUseCase, LogoutUseCase, RefreshUseCase } from './session.use-cases';
+import { SignupRequest } from './signup.request';
 
 @ApiTags('auth')
 @ApiResponse({ status: 400, type: ErrorResponse })
@@ -51,10 +52,10 @@ export class AuthController {
   }
 
   @Post('signup')
-  @ApiOperation({ summary: 'Self-service account (role viewer); only when SHIPYARD_ALLOW_SIGNUP=true' })
+  @ApiOperation({ summary: 'Self-service account (role viewer; a role in the body is refused); only when SHIPYARD_ALLOW_SIGNUP=true' })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiResponse({ status: 403, type: ErrorResponse })
-  signUp(@Body() body: CreateUserRequest, @Req() req: FastifyRequest) {
+  signUp(@Body() body: SignupRequest, @Req() req: FastifyRequest) {
     if (!this.config.SHIPYARD_ALLOW_SIGNUP) throw authError.signupDisabled();
     return this.createUser.execute({ email: body.email, password: body.password, role: 'viewer', displayName: body.displayName }, { actor: { type: 'system', id: 'signup' }, requestId: requestIdOf(req) });
   }
