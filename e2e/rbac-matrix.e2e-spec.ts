@@ -38,6 +38,7 @@ const MLFLOW_ROUTES: Record<string, Permission> = {
   'GET model-versions/get': 'models:read',
   'GET model-versions/search': 'models:read',
   'PATCH model-versions/update': 'models:write',
+  'POST model-versions/transition-stage': 'models:write',
   'POST registered-models/alias': 'models:write',
   'DELETE registered-models/alias': 'models:write',
   'GET registered-models/alias': 'models:read',

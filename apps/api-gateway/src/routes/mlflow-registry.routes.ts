@@ -81,6 +81,14 @@ export class MlflowRegistryRoutes {
     return this.proxy.forward('registry', req, reply);
   }
 
+  @Post('model-versions/transition-stage')
+  @RequirePermission('models:write')
+  @ApiOperation({ summary: 'Move a version to a stage (None, Staging, Production, Archived) through the same gates as the native stage route; archive_existing_versions archives the others in that stage' })
+  @ApiResponse({ status: 400, schema: MLFLOW_ERROR, description: 'INVALID_PARAMETER_VALUE: an unknown stage, a version that is not READY, or a move a promotion gate refuses (the native code leads the message)' })
+  transitionModelVersionStage(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy.forward('registry', req, reply);
+  }
+
   @Post('registered-models/alias')
   @RequirePermission('models:write')
   @ApiOperation({ summary: 'Point an alias at a version' })

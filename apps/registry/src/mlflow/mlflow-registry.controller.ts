@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Patch, Post, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { MAX_PAGE_SIZE, MODEL_STAGES } from '@shipyard/contracts';
-import { Args, MLFLOW_PREFIXES, Ctx, decodeOffsetToken, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optKeyValues, optString, optStrings, RequestContext, reqString } from '@shipyard/service-kit';
+import { ErrorKind, MAX_PAGE_SIZE, STAGES } from '@shipyard/contracts';
+import { Args, DomainError, MLFLOW_PREFIXES, Ctx, decodeOffsetToken, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optKeyValues, optString, optStrings, RequestContext, reqString } from '@shipyard/service-kit';
 import { AliasNotFound, parseAlias } from '../aliases/alias.errors';
 import { AliasesRepository } from '../aliases/aliases.repository';
 import { DeleteAliasUseCase } from '../aliases/delete-alias.use-case';
@@ -10,25 +10,28 @@ import { SetAliasUseCase } from '../aliases/set-alias.use-case';
 import { CreateModelUseCase } from '../models/create-model.use-case';
 import { DeleteModelUseCase } from '../models/delete-model.use-case';
 import { UpdateModelUseCase } from '../models/update-model.use-case';
+import { ARCHIVING_STAGES, ChangeStageUseCase } from '../promotion/change-stage.use-case';
+import { StageUnchanged } from '../promotion/promotion.errors';
 import { CreateVersionUseCase } from '../versions/create-version.use-case';
 import { DeleteVersionUseCase } from '../versions/delete-version.use-case';
 import { UpdateVersionUseCase } from '../versions/update-version.use-case';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 import { MlflowRegistrySearch } from './mlflow-registry-search';
-import { fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel, withTag } from './mlflow-registry.mapper';
-
-/** MLflow accepts stage names in any case (get_canonical_stage). */
-function canonicalStage(raw: string): string {
-  const stage = MODEL_STAGES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
-  if (!stage) throw new MlflowInvalidParameter(`Invalid Model Version stage: ${raw}. Value must be one of ${MODEL_STAGES.join(', ')}.`);
-  return stage;
-}
+import { checkTagKey, fromMlflowTags, toMlflowModelVersion, toMlflowRegisteredModel, withTag } from './mlflow-registry.mapper';
+import { canonicalStage, optBool, reqModelName } from './mlflow-registry.params';
 
 function tagKey(a: MlflowArgs): string {
-  const key = reqString(a, 'key');
-  if (key.includes(':')) throw new MlflowInvalidParameter(`Invalid value "${key}" for parameter 'key' supplied: registry tag keys cannot contain ':'`);
-  return key;
+  return checkTagKey(reqString(a, 'key'));
+}
+
+/**
+ * A refused move (gates, not READY, already there) is a 409 natively, which MLflow's vocabulary can only say as
+ * INVALID_STATE, answered 500: MLflow clients retry a 500, and each retry would be another recorded refusal.
+ * It is the caller's request that cannot be done, so it is a 400 that keeps the native code in its message.
+ */
+function asMlflowRefusal(e: unknown): unknown {
+  return e instanceof DomainError && e.kind === ErrorKind.Conflict ? new MlflowInvalidParameter(`${String(e.code)}: ${e.message}`) : e;
 }
 
 /** MLflow's `value` is required on set-tag but may be the empty string (proto2 keeps its presence). */
@@ -61,12 +64,13 @@ export class MlflowRegistryController {
     private readonly deleteAlias: DeleteAliasUseCase,
     private readonly aliases: AliasesRepository,
     private readonly searcher: MlflowRegistrySearch,
+    private readonly changeStage: ChangeStageUseCase,
   ) {}
 
   @Post('registered-models/create')
   @HttpCode(200)
   async create(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const m = await this.createModel.execute({ name: reqString(a, 'name'), description: optString(a, 'description'), tags: fromMlflowTags(optKeyValues(a, 'tags')) }, ctx);
+    const m = await this.createModel.execute({ name: reqModelName(a, 'name'), description: optString(a, 'description'), tags: fromMlflowTags(optKeyValues(a, 'tags')) }, ctx);
     return { registered_model: await this.registeredModel(m.id) };
   }
 
@@ -154,7 +158,7 @@ export class MlflowRegistryController {
   @Post('registered-models/rename')
   @HttpCode(200)
   async rename(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const m = await this.updateModel.execute(reqString(a, 'name'), { name: reqString(a, 'new_name') }, ctx);
+    const m = await this.updateModel.execute(reqString(a, 'name'), { name: reqModelName(a, 'new_name') }, ctx);
     return { registered_model: await this.registeredModel(m.id) };
   }
 
@@ -197,6 +201,28 @@ export class MlflowRegistryController {
     return {};
   }
 
+  /**
+   * MLflow's stage transition (deprecated since MLflow 2.9, still widely called) over the native stage move:
+   * same gates, decision record and events. A move to the current stage answers the version as it is.
+   */
+  @Post('model-versions/transition-stage')
+  @HttpCode(200)
+  async transitionStage(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const name = reqString(a, 'name');
+    const version = reqString(a, 'version');
+    const stage = canonicalStage(reqString(a, 'stage'));
+    const archiveExisting = optBool(a, 'archive_existing_versions');
+    if (archiveExisting && !ARCHIVING_STAGES.includes(stage)) {
+      throw new MlflowInvalidParameter(`Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are ${ARCHIVING_STAGES.join(', ')}`);
+    }
+    try {
+      await this.changeStage.move(name, version, { stage, archiveExisting }, ctx);
+    } catch (e) {
+      if (!(e instanceof StageUnchanged && !archiveExisting)) throw asMlflowRefusal(e);
+    }
+    return { model_version: await this.modelVersion(name, version) };
+  }
+
   @Get('registered-models/get-latest-versions')
   latestVersionsGet(@Args() a: MlflowArgs) {
     return this.latestVersions(a);
@@ -212,7 +238,7 @@ export class MlflowRegistryController {
   private async latestVersions(a: MlflowArgs) {
     const stages = optStrings(a, 'stages').map(canonicalStage);
     const model = await this.lookup.model(this.ds.manager, reqString(a, 'name'));
-    const wanted = stages.length ? [...new Set(stages)] : [...MODEL_STAGES];
+    const wanted = stages.length ? [...new Set(stages)] : [...STAGES];
     const rows = await this.ds.query<Array<{ version: number }>>(
       `SELECT DISTINCT ON (stage) version FROM registry.model_versions WHERE model_id = $1 AND deleted_at IS NULL AND stage = ANY($2::text[]) ORDER BY stage, version DESC`,
       [model.id, wanted],

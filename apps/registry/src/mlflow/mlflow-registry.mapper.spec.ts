@@ -1,3 +1,4 @@
+import { MlflowInvalidParameter } from '@shipyard/service-kit';
 import { fromMlflowTags, toMlflowTags, withTag } from './mlflow-registry.mapper';
 
 describe('MLflow tags over registry tags', () => {
@@ -13,5 +14,11 @@ describe('MLflow tags over registry tags', () => {
     expect(withTag(['a:1'], 'missing', null)).toEqual(['a:1']);
     // a key that is a prefix of another is a different tag
     expect(withTag(['task:x', 'tasks:y'], 'task', null)).toEqual(['tasks:y']);
+  });
+
+  it('refuses a key holding ":" (it would come back as another key and value) or an empty key, wherever tags come in', () => {
+    expect(() => fromMlflowTags([{ key: 'ok', value: '1' }, { key: 'a:b', value: 'x' }])).toThrow(new MlflowInvalidParameter(`Invalid value "a:b" for parameter 'key' supplied: registry tag keys cannot contain ':'`));
+    expect(() => fromMlflowTags([{ key: '', value: 'x' }])).toThrow(`Invalid value "" for parameter 'key' supplied: a registry tag key cannot be empty`);
+    expect(() => withTag(['a:1'], 'a:b', 'x')).toThrow(MlflowInvalidParameter);
   });
 });

@@ -1,3 +1,4 @@
+import { MlflowInvalidParameter } from '@shipyard/service-kit';
 import type { ModelEntity } from '../models/model.entity';
 import type { VersionView } from '../versions/model-version.entity';
 
@@ -11,8 +12,21 @@ export function toMlflowTags(tags: string[]): KeyValue[] {
   });
 }
 
+/**
+ * The one check of an MLflow tag key, on every path that takes one (create, set-tag, delete-tag): a key
+ * holding ':' would be stored as another key and value, an empty one as no key at all.
+ */
+export function checkTagKey(key: string): string {
+  if (key === '') throw new MlflowInvalidParameter(`Invalid value "" for parameter 'key' supplied: a registry tag key cannot be empty`);
+  if (key.includes(':')) throw new MlflowInvalidParameter(`Invalid value "${key}" for parameter 'key' supplied: registry tag keys cannot contain ':'`);
+  return key;
+}
+
 export function fromMlflowTags(tags: KeyValue[]): string[] {
-  return tags.map((t) => (t.value === '' ? t.key : `${t.key}:${t.value}`));
+  return tags.map((t) => {
+    checkTagKey(t.key);
+    return t.value === '' ? t.key : `${t.key}:${t.value}`;
+  });
 }
 
 /** The registry's `key:value` tags with `key` set to `value` (or removed when null), other tags kept in order. */

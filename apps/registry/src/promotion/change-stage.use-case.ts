@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ChangeStageRequest, GateResult, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, StageChangeResponse } from '@shipyard/contracts';
+import { ChangeStageRequest, GateResult, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, Stage, StageChangeResponse } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions, uuidv7 } from '@shipyard/persistence';
 import { formatActor, RequestContext } from '@shipyard/service-kit';
@@ -16,6 +16,15 @@ import { PromotionBlocked, StageUnchanged } from './promotion.errors';
 import { toStageDecisionResponse } from './stage-decision.mapper';
 import { StageDecisionRow, StageDecisionsRepository } from './stage-decisions.repository';
 
+export interface StageMove {
+  stage: Stage;
+  /** Move the model's other versions in the target stage to Archived, in the same transaction (Staging and Production only). */
+  archiveExisting: boolean;
+}
+
+/** The stages whose other versions a move can archive (MLflow's "active" stages). */
+export const ARCHIVING_STAGES: readonly Stage[] = ['Staging', 'Production'];
+
 @Injectable()
 export class ChangeStageUseCase {
   constructor(
@@ -30,11 +39,16 @@ export class ChangeStageUseCase {
     private readonly outbox: Outbox,
   ) {}
 
+  /** The native request: `archiveExisting` applies to promotions to Production only (as ChangeStageRequest documents). */
+  execute(modelRef: string, rawVersion: string, cmd: ChangeStageRequest, ctx: RequestContext): Promise<StageChangeResponse> {
+    return this.move(modelRef, rawVersion, { stage: cmd.stage, archiveExisting: cmd.stage === 'Production' && cmd.archiveExisting === true }, ctx);
+  }
+
   /**
    * Moves a version to another stage. Production needs a READY version and every gate of the model to
    * pass; a refusal is recorded (decision row and event) and then answered with 409 PROMOTION_BLOCKED.
    */
-  async execute(modelRef: string, rawVersion: string, cmd: ChangeStageRequest, ctx: RequestContext): Promise<StageChangeResponse> {
+  async move(modelRef: string, rawVersion: string, cmd: StageMove, ctx: RequestContext): Promise<StageChangeResponse> {
     // The source run is read before the transaction: no row lock is held across a call to another service.
     const run = cmd.stage === 'Production' ? await this.sourceRun(modelRef, rawVersion, ctx.requestId) : null;
     const outcome = await this.tx.run(async (em) => {
@@ -51,7 +65,7 @@ export class ChangeStageUseCase {
       }
       const allowed = gateResults.every((g) => g.passed);
       const now = new Date();
-      const archived = allowed && cmd.stage === 'Production' && cmd.archiveExisting === true ? await this.decisions.archiveProduction(em, model.id, version.id, now) : [];
+      const archived = allowed && cmd.archiveExisting && ARCHIVING_STAGES.includes(cmd.stage) ? await this.decisions.archiveOthersIn(em, model.id, cmd.stage, version.id, now) : [];
       const decision: StageDecisionRow = { id: uuidv7(now.getTime()), versionId: version.id, fromStage: from, toStage: cmd.stage, allowed, gates: gateResults, archivedVersions: archived, decidedBy: formatActor(ctx.actor), decidedAt: now };
       await this.decisions.insert(em, decision);
       if (allowed) {
@@ -67,7 +81,7 @@ export class ChangeStageUseCase {
           ...common,
           subject: MODEL_VERSION_PROMOTED,
           payload: { ...ref, archivedVersions: archived },
-          before: { stage: from, ...(archived.length ? { archived: moved('Production') } : {}) },
+          before: { stage: from, ...(archived.length ? { archived: moved(cmd.stage) } : {}) },
           after: { stage: cmd.stage, ...(archived.length ? { archived: moved('Archived') } : {}) },
         });
       } else {

@@ -3,6 +3,7 @@ import type { CompareResponse, GateResult, StageChangeResponse, StageDecisionPag
 import { DataSource } from 'typeorm';
 import { caller, RegistryHarness, run } from '../../test/registry-harness';
 import { violates } from '../reviews/decide-review.use-case';
+import { ResolveVersionResponder } from '../rpc/resolve-version.responder';
 import { ReviewsRepository } from '../reviews/reviews.repository';
 
 interface ErrorBody {
@@ -205,6 +206,20 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
       expect([what, res.status, res.body.error?.code]).toEqual([what, status, code]);
     }
     expect(seen.every(([, , , type]) => String(type).startsWith('application/json'))).toBe(true);
+  });
+
+  it('names the model, not its id, when a second review is submitted while one is open', async () => {
+    const m = await model([null]);
+    expect((await h.call(approver, 'POST', `/api/v1/models/${m.id}/versions/1/reviews`, {})).status).toBe(201);
+    const second = await h.call<ErrorBody>(approver, 'POST', `/api/v1/models/${m.id}/versions/1/reviews`, {});
+    expect([second.status, second.body.error]).toEqual([409, expect.objectContaining({ code: 'REVIEW_ALREADY_OPEN', message: `version 1 of "${m.name}" already has an open review; decide it first` })]);
+  });
+
+  it('says which version inference asked for and the model lacks, in plain words', async () => {
+    const m = await model([null]);
+    const resolver = h.app.get(ResolveVersionResponder);
+    await expect(resolver.resolve({ model: m.name, stage: 'Production', urlExpirySeconds: 60 })).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND', message: `model "${m.name}" has no version in stage Production` });
+    await expect(resolver.resolve({ model: m.name, urlExpirySeconds: 60 })).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND', message: `model "${m.name}" has no READY version` });
   });
 
   it('backs the four-eyes rule with a CHECK under the constraint name the use case translates, and keeps decisions append-only', async () => {

@@ -47,12 +47,12 @@ export class StageDecisionsRepository {
     return rows.map(toRow);
   }
 
-  /** Moves the model's other Production versions to Archived; returns their numbers. */
-  async archiveProduction(em: EntityManager, modelId: string, exceptVersionId: string, at: Date): Promise<number[]> {
+  /** Moves the model's other versions in `stage` to Archived; returns their numbers. */
+  async archiveOthersIn(em: EntityManager, modelId: string, stage: Stage, exceptVersionId: string, at: Date): Promise<number[]> {
     const rows = await queryReturning<{ version: number }>(
       em,
-      `UPDATE registry.model_versions SET stage = 'Archived', updated_at = $3 WHERE model_id = $1 AND stage = 'Production' AND id <> $2 AND deleted_at IS NULL RETURNING version`,
-      [modelId, exceptVersionId, at],
+      `UPDATE registry.model_versions SET stage = 'Archived', updated_at = $3 WHERE model_id = $1 AND stage = $4 AND id <> $2 AND deleted_at IS NULL RETURNING version`,
+      [modelId, exceptVersionId, at, stage],
     );
     return rows.map((r) => r.version).sort((a, b) => a - b);
   }

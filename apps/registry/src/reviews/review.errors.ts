@@ -15,6 +15,13 @@ export class ReviewNotFound extends DomainError<ReviewErrorCode> {
   }
 }
 
+/** One open review per version (a partial unique index decides); the message names the model, however it was addressed. */
+export class ReviewAlreadyOpen extends DomainError<ReviewErrorCode> {
+  constructor(model: string, version: number) {
+    super(ReviewErrorCode.AlreadyOpen, ErrorKind.Conflict, `version ${version} of "${model}" already has an open review; decide it first`);
+  }
+}
+
 /** The four-eyes rule: whoever submitted something for review never approves it (reviews and cards alike). */
 export class SelfReviewForbidden extends DomainError<ReviewErrorCode> {
   constructor(what: string) {

@@ -46,7 +46,7 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       const n = await this.versions.versionOfAlias(em, model.id, req.alias);
       version = n === null ? null : await this.versions.find(em, model, n);
     } else {
-      what = req.stage !== undefined ? `a version in stage ${req.stage}` : 'a READY version';
+      what = req.stage !== undefined ? `version in stage ${req.stage}` : 'READY version';
       // The newest READY version (in the stage, if one was asked for).
       const [found] = await this.versions.list(em, model, { status: 'READY', ...(req.stage !== undefined ? { stage: req.stage } : {}), limit: 1 });
       version = found?.version ?? null;
