@@ -20,6 +20,7 @@ import { MetricHistoryQuery } from './metrics/metric-history.query';
 import { RunDataController } from './metrics/run-data.controller';
 import { RunDataRepository } from './metrics/run-data.repository';
 import { experimentsMigrations } from './migrations';
+import { DefaultExperiment } from './mlflow/default-experiment';
 import { MlflowArtifactsController } from './mlflow/mlflow-artifacts.controller';
 import { MlflowExperimentsController } from './mlflow/mlflow-experiments.controller';
 import { MlflowRunsController } from './mlflow/mlflow-runs.controller';
@@ -69,6 +70,7 @@ export class ExperimentsModule {
         LineageGraphQuery,
         RunArtifacts,
         MlflowExperimentSearch,
+        DefaultExperiment,
       ],
       exports: USE_CASES,
     };

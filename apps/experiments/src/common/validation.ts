@@ -1,4 +1,4 @@
-import { KEY_MAX, KEY_PATTERN, KEY_PATTERN_MESSAGE, TAG_VALUE_MAX } from '@shipyard/contracts';
+import { KEY_MAX, KEY_PATTERN, KEY_PATTERN_MESSAGE, RUN_NAME_MAX, TAG_VALUE_MAX } from '@shipyard/contracts';
 import { CommandInvalid } from './errors';
 
 export type Problems = Array<{ field: string; problems: string[] }>;
@@ -25,4 +25,9 @@ export function assertTags(tags: Record<string, string> | undefined, field = 'ta
     if (p.length) problems.push({ field: `${field}.${key}`, problems: p });
   }
   if (problems.length) throw new CommandInvalid(problems);
+}
+
+/** A run name as the runs table holds it (other transports than the DTO-validated one name runs too, e.g. MLflow's mlflow.runName tag). */
+export function assertRunName(name: string | null | undefined, field = 'name'): void {
+  if (typeof name === 'string' && name.length > RUN_NAME_MAX) throw new CommandInvalid([{ field, problems: [`${field} must be at most ${RUN_NAME_MAX} characters`] }]);
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DATASET_CONTEXTS, DatasetContext, RUN_INPUTS_LOGGED, RunResponse, DATASET_DIGEST_PATTERN } from '@shipyard/contracts';
+import { DATASET_CONTEXTS, DatasetContext, RUN_INPUTS_LOGGED, RunResponse, DATASET_DIGEST_PATTERN, DATASET_NAME_MAX } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { Caller } from '../common/caller';
@@ -26,6 +26,8 @@ export class LogInputsUseCase {
   async execute(runId: string, cmd: LogInputsCommand, caller: Caller): Promise<RunResponse> {
     const problems: Problems = [];
     cmd.datasets.forEach((d, i) => {
+      // The MLflow route reaches here without the DTO's checks.
+      if (d.name.length < 1 || d.name.length > DATASET_NAME_MAX) problems.push({ field: `datasets[${i}].name`, problems: [`name must be 1 to ${DATASET_NAME_MAX} characters`] });
       if (!DATASET_DIGEST_PATTERN.test(d.digest)) problems.push({ field: `datasets[${i}].digest`, problems: ['digest must be 1–128 characters of hash text (sha256 hex recommended)'] });
       if (!(DATASET_CONTEXTS as readonly string[]).includes(d.context)) problems.push({ field: `datasets[${i}].context`, problems: [`context must be one of ${DATASET_CONTEXTS.join(', ')}`] });
     });

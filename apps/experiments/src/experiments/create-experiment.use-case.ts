@@ -13,6 +13,8 @@ import { toExperimentResponse } from './experiment.mapper';
 import { Experiment, ExperimentsRepository } from './experiments.repository';
 
 export interface CreateExperimentCommand {
+  /** Only for experiments with a reserved id (MLflow's Default experiment); others get a fresh UUIDv7. */
+  id?: string;
   name: string;
   description?: string | null;
   artifactLocation?: string;
@@ -33,7 +35,7 @@ export class CreateExperimentUseCase {
     try {
       return await this.tx.run(async (em) => {
         const now = new Date();
-        const id = uuidv7(now.getTime());
+        const id = cmd.id ?? uuidv7(now.getTime());
         const experiment: Experiment = {
           id,
           name: cmd.name,

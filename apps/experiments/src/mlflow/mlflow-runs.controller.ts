@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DATASET_CONTEXTS, DatasetContext, RUN_STATUSES, RunStatus, SEARCH_PAGE_MAX } from '@shipyard/contracts';
-import { Args, MLFLOW_PREFIXES, asRecord, Ctx, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optInt, optKeyValues, optString, optStrings, reqNumber, reqString, reqStringOf, RequestContext } from '@shipyard/service-kit';
+import { Args, MLFLOW_PREFIXES, asRecord, Ctx, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optInt, optKeyValues, optString, optStrings, reqNumber, reqString, RequestContext } from '@shipyard/service-kit';
+import { assertRunName } from '../common/validation';
 import { LogInputsUseCase } from '../datasets/log-inputs.use-case';
 import { DeleteRunTagUseCase } from '../metrics/delete-tag.use-case';
 import { LogBatchUseCase } from '../metrics/log-batch.use-case';
@@ -10,9 +11,11 @@ import { CreateRunUseCase } from '../runs/create-run.use-case';
 import { RunQueries } from '../runs/run.queries';
 import { RunLifecycleUseCase, UpdateRunUseCase } from '../runs/update-run.use-case';
 import { SearchRunsQuery } from '../search/search-runs.query';
+import { DefaultExperiment } from './default-experiment';
 import { viewType } from './mlflow-experiments.controller';
+import { DEFAULT_EXPERIMENT_ID, experimentIdArg, experimentIdsArg, runIdArg, timeArg } from './mlflow-ids';
 import { RunArtifacts } from './run-artifacts';
-import { DATASET_CONTEXT_TAG, pageToken, RUN_NAME_TAG, toMlflowRun, toMlflowRunInfo } from './mlflow.mapper';
+import { DATASET_CONTEXT_TAG, fromMlflowMetricValue, pageToken, RUN_NAME_TAG, toMlflowMetricValue, toMlflowRun, toMlflowRunInfo } from './mlflow.mapper';
 
 const USER_TAG = 'mlflow.user';
 
@@ -28,6 +31,18 @@ function list(a: MlflowArgs, name: string): unknown[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw new MlflowInvalidParameter(`Invalid value for parameter '${name}' supplied: expected a list`);
   return v as unknown[];
+}
+
+/** log-metric's value: a finite number as reqNumber reads it, or NaN / ±Infinity in protobuf JSON's strings (MLflow's stores keep them). */
+function metricValue(a: MlflowArgs): number {
+  const v = fromMlflowMetricValue(a.value);
+  return typeof v === 'number' && !Number.isFinite(v) ? v : reqNumber(a, 'value');
+}
+
+/** A log-batch metric with protobuf JSON's "NaN" / "Infinity" / "-Infinity" read as numbers; the use case checks the rest. */
+function withMetricValue(item: unknown): unknown {
+  const m = asRecord(item);
+  return m && 'value' in m ? { ...m, value: fromMlflowMetricValue(m.value) } : item;
 }
 
 /** MLflow's schema and profile are JSON strings; ours are objects. */
@@ -59,9 +74,20 @@ export class MlflowRunsController {
     private readonly logInputs: LogInputsUseCase,
     private readonly searchRuns: SearchRunsQuery,
     private readonly artifacts: RunArtifacts,
+    private readonly defaultExperiment: DefaultExperiment,
   ) {}
 
   private readonly uri = (u: string) => this.artifacts.mlflowUri(u);
+
+  /**
+   * MLflow keeps info.run_name and the mlflow.runName tag equal: a tag write that names the run renames it
+   * (after the tags are written, so a batch refused for another item renames nothing).
+   */
+  private async renameFromTag(runId: string, name: string | undefined, ctx: RequestContext, write: () => Promise<unknown>): Promise<void> {
+    if (name) assertRunName(name, `tags.${RUN_NAME_TAG}`);
+    await write();
+    if (name) await this.updateRun.execute(runId, { name }, ctx);
+  }
 
   @Post('runs/create')
   @HttpCode(200)
@@ -70,12 +96,15 @@ export class MlflowRunsController {
     // MLflow keeps the run name in both run_name and the mlflow.runName tag; either may carry it.
     const name = optString(a, 'run_name') ?? tags[RUN_NAME_TAG];
     if (name !== undefined) tags[RUN_NAME_TAG] = name;
-    const startTime = optInt(a, 'start_time');
+    const experimentId = experimentIdArg(a);
+    const startTime = timeArg(a, 'start_time');
+    // mlflow.start_run() with no experiment set creates its runs in experiment "0".
+    if (experimentId === DEFAULT_EXPERIMENT_ID) await this.defaultExperiment.ensure(ctx.requestId);
     const run = await this.createRun.execute(
       {
-        experimentId: reqString(a, 'experiment_id'),
+        experimentId,
         name,
-        startTime: startTime !== undefined ? new Date(startTime) : undefined,
+        startTime,
         userId: optString(a, 'user_id') ?? tags[USER_TAG] ?? ctx.userId,
         tags,
       },
@@ -86,39 +115,38 @@ export class MlflowRunsController {
 
   @Get('runs/get')
   async get(@Args() a: MlflowArgs) {
-    return { run: toMlflowRun(await this.runs.get(reqStringOf(a, 'run_id', 'run_uuid')), this.uri) };
+    return { run: toMlflowRun(await this.runs.get(runIdArg(a, 'run_id', 'run_uuid')), this.uri) };
   }
 
   @Post('runs/update')
   @HttpCode(200)
   async update(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const endTime = optInt(a, 'end_time');
-    const runId = reqStringOf(a, 'run_id', 'run_uuid');
+    const runId = runIdArg(a, 'run_id', 'run_uuid');
     const name = optString(a, 'run_name');
-    const run = await this.updateRun.execute(runId, { name, status: runStatus(a), endTime: endTime !== undefined ? new Date(endTime) : undefined }, ctx);
-    // A rename moves the mlflow.runName tag with it, as MLflow's server does.
-    if (name !== undefined && run.tags[RUN_NAME_TAG] !== undefined && run.tags[RUN_NAME_TAG] !== name) await this.logBatch.execute(runId, { tags: [{ key: RUN_NAME_TAG, value: name }] }, ctx);
+    const run = await this.updateRun.execute(runId, { name, status: runStatus(a), endTime: timeArg(a, 'end_time') }, ctx);
+    // A rename sets the mlflow.runName tag with it (adding it when the run had none), as MLflow's server does.
+    if (name !== undefined && run.tags[RUN_NAME_TAG] !== name) await this.logBatch.execute(runId, { tags: [{ key: RUN_NAME_TAG, value: name }] }, ctx);
     return { run_info: toMlflowRunInfo(run, this.uri) };
   }
 
   @Post('runs/delete')
   @HttpCode(200)
   async remove(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    await this.lifecycle.execute(reqString(a, 'run_id'), 'deleted', ctx);
+    await this.lifecycle.execute(runIdArg(a, 'run_id'), 'deleted', ctx);
     return {};
   }
 
   @Post('runs/restore')
   @HttpCode(200)
   async restore(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    await this.lifecycle.execute(reqString(a, 'run_id'), 'active', ctx);
+    await this.lifecycle.execute(runIdArg(a, 'run_id'), 'active', ctx);
     return {};
   }
 
   @Post('runs/search')
   @HttpCode(200)
   async search(@Args() a: MlflowArgs) {
-    const experimentIds = optStrings(a, 'experiment_ids');
+    const experimentIds = experimentIdsArg(a, 'experiment_ids');
     if (experimentIds.length === 0) throw new MlflowInvalidParameter("Missing value for required parameter 'experiment_ids'.");
     const page = await this.searchRuns.execute({
       experimentIds,
@@ -134,15 +162,15 @@ export class MlflowRunsController {
   @Post('runs/log-metric')
   @HttpCode(200)
   async logMetric(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const metric = { key: reqString(a, 'key'), value: reqNumber(a, 'value'), timestamp: optInt(a, 'timestamp'), step: optInt(a, 'step') };
-    await this.logBatch.execute(reqStringOf(a, 'run_id', 'run_uuid'), { metrics: [metric] }, ctx);
+    const metric = { key: reqString(a, 'key'), value: metricValue(a), timestamp: optInt(a, 'timestamp'), step: optInt(a, 'step') };
+    await this.logBatch.execute(runIdArg(a, 'run_id', 'run_uuid'), { metrics: [metric] }, ctx);
     return {};
   }
 
   @Post('runs/log-parameter')
   @HttpCode(200)
   async logParam(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    await this.logBatch.execute(reqStringOf(a, 'run_id', 'run_uuid'), { params: [{ key: reqString(a, 'key'), value: optString(a, 'value') ?? '' }] }, ctx);
+    await this.logBatch.execute(runIdArg(a, 'run_id', 'run_uuid'), { params: [{ key: reqString(a, 'key'), value: optString(a, 'value') ?? '' }] }, ctx);
     return {};
   }
 
@@ -150,30 +178,35 @@ export class MlflowRunsController {
   @HttpCode(200)
   async batch(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
     // Items go to the use case as sent: it validates every one (and refuses unknown fields) before writing any.
-    const metrics = list(a, 'metrics') as Array<{ key: string; value: number; timestamp?: number; step?: number }> | undefined;
+    const metrics = list(a, 'metrics')?.map(withMetricValue) as Array<{ key: string; value: number; timestamp?: number; step?: number }> | undefined;
     const params = list(a, 'params') as Array<{ key: string; value: string }> | undefined;
     const tags = list(a, 'tags') as Array<{ key: string; value: string }> | undefined;
-    await this.logBatch.execute(reqString(a, 'run_id'), { metrics, params, tags }, ctx);
+    const runId = runIdArg(a, 'run_id');
+    const name = (tags ?? []).filter((t) => asRecord(t)?.key === RUN_NAME_TAG && typeof t.value === 'string').pop()?.value;
+    await this.renameFromTag(runId, name, ctx, () => this.logBatch.execute(runId, { metrics, params, tags }, ctx));
     return {};
   }
 
   @Post('runs/set-tag')
   @HttpCode(200)
   async setTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    await this.logBatch.execute(reqStringOf(a, 'run_id', 'run_uuid'), { tags: [{ key: reqString(a, 'key'), value: optString(a, 'value') ?? '' }] }, ctx);
+    const runId = runIdArg(a, 'run_id', 'run_uuid');
+    const tag = { key: reqString(a, 'key'), value: optString(a, 'value') ?? '' };
+    await this.renameFromTag(runId, tag.key === RUN_NAME_TAG ? tag.value : undefined, ctx, () => this.logBatch.execute(runId, { tags: [tag] }, ctx));
     return {};
   }
 
   @Post('runs/delete-tag')
   @HttpCode(200)
   async removeTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    await this.deleteTag.execute(reqString(a, 'run_id'), reqString(a, 'key'), ctx);
+    await this.deleteTag.execute(runIdArg(a, 'run_id'), reqString(a, 'key'), ctx);
     return {};
   }
 
   @Post('runs/log-inputs')
   @HttpCode(200)
   async inputs(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
+    const runId = runIdArg(a, 'run_id');
     const datasets = (list(a, 'datasets') ?? []).map((item, i) => {
       const input = asRecord(item);
       const d = asRecord(input?.dataset);
@@ -186,14 +219,14 @@ export class MlflowRunsController {
       const profile = jsonObject(d.profile, `datasets[${i}].dataset.profile`);
       return { name: reqString(d, 'name'), digest: reqString(d, 'digest'), context, ...(source !== undefined ? { sourceUri: source } : {}), ...(schema ? { schema } : {}), ...(profile ? { profile } : {}) };
     });
-    await this.logInputs.execute(reqString(a, 'run_id'), { datasets }, ctx);
+    await this.logInputs.execute(runId, { datasets }, ctx);
     return {};
   }
 
   @Get('metrics/get-history')
   async metricHistory(@Args() a: MlflowArgs) {
     const key = reqString(a, 'metric_key');
-    const page = await this.history.execute(reqStringOf(a, 'run_id', 'run_uuid'), { key, limit: maxResults(a, 'max_results', 25_000, 25_000), cursor: optString(a, 'page_token') });
-    return { ...(page.items.length ? { metrics: page.items.map((p) => ({ key, value: p.value, timestamp: p.timestamp, step: p.step })) } : {}), ...pageToken(page.nextCursor) };
+    const page = await this.history.execute(runIdArg(a, 'run_id', 'run_uuid'), { key, limit: maxResults(a, 'max_results', 25_000, 25_000), cursor: optString(a, 'page_token') });
+    return { ...(page.items.length ? { metrics: page.items.map((p) => ({ key, value: toMlflowMetricValue(p.value), timestamp: p.timestamp, step: p.step })) } : {}), ...pageToken(page.nextCursor) };
   }
 }

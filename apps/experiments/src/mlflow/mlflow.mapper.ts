@@ -1,4 +1,5 @@
 import type { ExperimentResponse, RunInputResponse, RunResponse } from '@shipyard/contracts';
+import { toMlflowExperimentId } from './mlflow-ids';
 
 /**
  * MLflow's JSON is protobuf (proto2) JSON with snake_case names: unset fields and empty repeated
@@ -32,7 +33,8 @@ export interface MlflowRunInfo {
 
 export interface MlflowMetric {
   key: string;
-  value: number;
+  /** A number, or "NaN", "Infinity", "-Infinity" as protobuf JSON writes doubles JSON cannot hold. */
+  value: number | string;
   timestamp: number;
   step: number;
 }
@@ -41,6 +43,18 @@ export interface MlflowRun {
   info: MlflowRunInfo;
   data: { metrics?: MlflowMetric[]; params?: MlflowKeyValue[]; tags?: MlflowKeyValue[] };
   inputs: { dataset_inputs?: Array<{ tags?: MlflowKeyValue[]; dataset: Record<string, string> }> };
+}
+
+const NON_FINITE: Readonly<Record<string, number>> = Object.freeze({ NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY });
+
+/** A metric value as MLflow clients send it: a JSON number, or one of protobuf JSON's strings for NaN and ±Infinity. */
+export function fromMlflowMetricValue(v: unknown): unknown {
+  return typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v;
+}
+
+/** A stored metric value in protobuf JSON: JSON.stringify would write NaN and ±Infinity as null. */
+export function toMlflowMetricValue(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
 }
 
 /** The tag MLflow keeps a run's name in, beside info.run_name. */
@@ -62,7 +76,7 @@ const asIs: ArtifactUriMapper = (uri) => uri;
 
 export function toMlflowExperiment(e: ExperimentResponse, uri: ArtifactUriMapper = asIs): MlflowExperiment {
   return {
-    experiment_id: e.id,
+    experiment_id: toMlflowExperimentId(e.id),
     name: e.name,
     artifact_location: uri(e.artifactLocation),
     lifecycle_stage: e.lifecycleStage,
@@ -77,7 +91,7 @@ export function toMlflowRunInfo(r: RunResponse, uri: ArtifactUriMapper = asIs): 
     run_id: r.id,
     run_uuid: r.id,
     ...(r.name !== null ? { run_name: r.name } : {}),
-    experiment_id: r.experimentId,
+    experiment_id: toMlflowExperimentId(r.experimentId),
     ...(r.userId !== null ? { user_id: r.userId } : {}),
     status: r.status,
     start_time: Date.parse(r.startTime),
@@ -106,7 +120,7 @@ export function toMlflowRun(r: RunResponse, uri: ArtifactUriMapper = asIs): Mlfl
   return {
     info: toMlflowRunInfo(r, uri),
     data: {
-      ...nonEmpty('metrics', r.metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step }))),
+      ...nonEmpty('metrics', r.metrics.map((m) => ({ key: m.key, value: toMlflowMetricValue(m.value), timestamp: m.timestamp, step: m.step }))),
       ...nonEmpty('params', keyValues(r.params)),
       ...nonEmpty('tags', keyValues(tags)),
     },

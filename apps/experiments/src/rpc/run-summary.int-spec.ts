@@ -73,6 +73,14 @@ describe('rpc.experiments.run_summary.v1 (real PostgreSQL and NATS)', () => {
     });
   });
 
+  it('leaves out metrics whose latest value is NaN or infinite (MLflow clients log them; the contract holds finite numbers)', async () => {
+    const experiment = await app.get(CreateExperimentUseCase).execute({ name: 'rpc-non-finite' }, caller);
+    const run = await app.get(CreateRunUseCase).execute({ experimentId: experiment.id }, caller);
+    await app.get(LogBatchUseCase).execute(run.id, { metrics: [{ key: 'loss', value: Number.NaN }, { key: 'grad', value: Number.POSITIVE_INFINITY }, { key: 'accuracy', value: 0.5 }] }, caller);
+    const reply = await rpc.call(RUN_SUMMARY_RPC, { runIds: [run.id] }, { timeoutMs: 5000 });
+    expect(reply.runs.map((r) => r.metrics)).toEqual([{ accuracy: 0.5 }]);
+  });
+
   it('refuses a request outside the contract with VALIDATION_FAILED', async () => {
     await expect(rpc.call(RUN_SUMMARY_RPC, { runIds: [] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', kind: 'invalid_input' });
   });

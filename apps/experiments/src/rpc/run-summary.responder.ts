@@ -43,7 +43,8 @@ export class RunSummaryResponder implements OnModuleInit {
         name: d.name,
         status: d.status,
         params: d.params,
-        metrics: Object.fromEntries(d.metrics.map((m) => [m.key, m.value])),
+        // The contract's numbers are finite (JSON has no NaN): a NaN or infinite value logged through MLflow is left out.
+        metrics: Object.fromEntries(d.metrics.filter((m) => Number.isFinite(m.value)).map((m) => [m.key, m.value])),
         datasets: d.inputs.map((i) => ({ id: i.datasetId, name: i.name, digest: i.digest, context: i.context })),
         artifactUri: d.artifact_uri,
       });

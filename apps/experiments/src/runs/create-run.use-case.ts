@@ -4,7 +4,7 @@ import { Outbox } from '@shipyard/messaging';
 import { Transactions, uuidv7 } from '@shipyard/persistence';
 import { Caller } from '../common/caller';
 import { ExperimentDeleted, ExperimentNotFound } from '../common/errors';
-import { assertTags } from '../common/validation';
+import { assertRunName, assertTags } from '../common/validation';
 import { ExperimentsRepository } from '../experiments/experiments.repository';
 import { RunDataRepository } from '../metrics/run-data.repository';
 import { runFields, toRunResponse } from './run.mapper';
@@ -35,6 +35,7 @@ export class CreateRunUseCase {
 
   async execute(cmd: CreateRunCommand, caller: Caller): Promise<RunResponse> {
     assertTags(cmd.tags);
+    assertRunName(cmd.name);
     return this.tx.run(async (em) => {
       // FOR SHARE keeps the experiment from being deleted while its run is created.
       const experiment = await this.experiments.findByRef(em, cmd.experimentId, 'share');

@@ -4,6 +4,7 @@ import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { Caller } from '../common/caller';
 import { InvalidRunTimes, RunNotFound } from '../common/errors';
+import { assertRunName } from '../common/validation';
 import { runFields, toRunResponse } from './run.mapper';
 import { RunDetail, RunRow, RunsRepository } from './runs.repository';
 
@@ -23,6 +24,7 @@ export class UpdateRunUseCase {
 
   /** A terminal status without an end time ends the run now (MLflow's update-run). No change, no event. */
   async execute(id: string, cmd: UpdateRunCommand, caller: Caller): Promise<RunResponse> {
+    assertRunName(cmd.name);
     return this.tx.run(async (em) => {
       const run = await this.runs.find(em, id, 'update');
       if (!run) throw new RunNotFound(id);

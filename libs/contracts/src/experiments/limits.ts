@@ -7,7 +7,15 @@ export const PARAM_VALUE_MAX = 6000;
 export const TAG_VALUE_MAX = 5000;
 export const RUN_NAME_MAX = 250;
 export const RUN_TEXT_MAX = 500;
+export const DATASET_NAME_MAX = 250;
 export const TAGS_PER_REQUEST_MAX = 100;
+
+/**
+ * Steps, epoch-millisecond timestamps and row counts are bigint columns; JSON numbers are exact only up to
+ * 2^53 - 1, so the API takes the safe integers (what log-batch's item validation takes too).
+ */
+export const INT8_FIELD_MIN = Number.MIN_SAFE_INTEGER;
+export const INT8_FIELD_MAX = Number.MAX_SAFE_INTEGER;
 
 /** One log-batch call holds at most this many of each. */
 export const BATCH_LIMITS = Object.freeze({ metrics: 1000, params: 100, tags: 100 });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { KEY_MAX, KEY_PATTERN, KEY_PATTERN_MESSAGE, PARAM_VALUE_MAX } from './limits';
+import { INT8_FIELD_MAX, INT8_FIELD_MIN, KEY_MAX, KEY_PATTERN, KEY_PATTERN_MESSAGE, PARAM_VALUE_MAX } from './limits';
 
 export class LogParamRequest {
   @ApiProperty({ maxLength: KEY_MAX, example: 'optimizer' })
@@ -22,12 +22,12 @@ export class LogMetricRequest {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   value!: number;
 
-  @ApiPropertyOptional({ description: 'Epoch milliseconds; default now' })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({ description: 'Epoch milliseconds; default now', minimum: 0, maximum: INT8_FIELD_MAX })
+  @IsOptional() @IsInt() @Min(0) @Max(INT8_FIELD_MAX)
   timestamp?: number;
 
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional() @IsInt()
+  @ApiPropertyOptional({ default: 0, minimum: INT8_FIELD_MIN, maximum: INT8_FIELD_MAX })
+  @IsOptional() @IsInt() @Min(INT8_FIELD_MIN) @Max(INT8_FIELD_MAX)
   step?: number;
 }
 
@@ -77,12 +77,12 @@ export class MetricHistoryQuery {
   @IsString() @Length(1, KEY_MAX)
   key!: string;
 
-  @ApiPropertyOptional({ description: 'Only points with step ≥ minStep' })
-  @IsOptional() @Type(() => Number) @IsInt()
+  @ApiPropertyOptional({ description: 'Only points with step ≥ minStep', minimum: INT8_FIELD_MIN, maximum: INT8_FIELD_MAX })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(INT8_FIELD_MIN) @Max(INT8_FIELD_MAX)
   minStep?: number;
 
-  @ApiPropertyOptional({ description: 'Only points with step ≤ maxStep' })
-  @IsOptional() @Type(() => Number) @IsInt()
+  @ApiPropertyOptional({ description: 'Only points with step ≤ maxStep', minimum: INT8_FIELD_MIN, maximum: INT8_FIELD_MAX })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(INT8_FIELD_MIN) @Max(INT8_FIELD_MAX)
   maxStep?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: METRIC_HISTORY_PAGE_MAX, default: 1000 })

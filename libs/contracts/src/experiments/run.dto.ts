@@ -58,7 +58,7 @@ export class LatestMetricResponse {
 export class RunInputResponse {
   @ApiProperty({ format: 'uuid' }) datasetId!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ description: 'sha256 of the dataset content, hex' }) digest!: string;
+  @ApiProperty({ description: 'Digest of the dataset content as logged: sha256 hex recommended, any hash text of 1–128 characters accepted' }) digest!: string;
   @ApiProperty({ nullable: true, type: String }) sourceUri!: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) schema!: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: Number }) rowCount!: number | null;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { DATASET_CONTEXTS, DATASET_DIGEST_PATTERN, DatasetContext, VIEW_TYPES, ViewType } from './limits';
+import { DATASET_CONTEXTS, DATASET_DIGEST_PATTERN, DATASET_NAME_MAX, DatasetContext, INT8_FIELD_MAX, VIEW_TYPES, ViewType } from './limits';
 
 export const SEARCH_PAGE_MAX = 1000;
 export const SEARCH_FILTER_MAX = 4000;
@@ -76,8 +76,8 @@ export class CompareRunsResponse {
 }
 
 export class DatasetInput {
-  @ApiProperty({ maxLength: 250, example: 'churn-2026-q3' })
-  @IsString() @Length(1, 250)
+  @ApiProperty({ maxLength: DATASET_NAME_MAX, example: 'churn-2026-q3' })
+  @IsString() @Length(1, DATASET_NAME_MAX)
   name!: string;
 
   @ApiProperty({ description: 'Digest of the content: sha256 hex recommended; any hash text up to 128 characters (letters, digits, . _ : + / = -)', example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
@@ -92,8 +92,8 @@ export class DatasetInput {
   @IsOptional() @IsObject()
   schema?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({ minimum: 0, maximum: INT8_FIELD_MAX })
+  @IsOptional() @IsInt() @Min(0) @Max(INT8_FIELD_MAX)
   rowCount?: number;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Summary statistics' })
