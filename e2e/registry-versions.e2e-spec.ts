@@ -169,14 +169,17 @@ describe('registry versions and artifacts through the gateway (real PostgreSQL, 
     const v = await version(m);
     const bytes = randomBytes(2048);
     expect((await upload(m, v, bytes)).status).toBe(200);
-    const link = await request<{ url: string; sha256: string; size: number }>(gw, 'GET', `/api/v1/models/${m}/versions/${v}/artifact/download-url?expiresIn=1`);
+    const link = await request<{ url: string; sha256: string; size: number }>(gw, 'GET', `/api/v1/models/${m}/versions/${v}/artifact/download-url?expiresIn=300`);
     expect(link.status).toBe(200);
     expect(link.body).toMatchObject({ sha256: sha256(bytes), size: 2048 });
     const got = await fetch(link.body.url);
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+    // A 1 s link: the signature's time has whole seconds, so it may expire at once; 2.5 s later it surely has.
+    const short = await request<{ url: string }>(gw, 'GET', `/api/v1/models/${m}/versions/${v}/artifact/download-url?expiresIn=1`);
+    expect(short.status).toBe(200);
     await new Promise((r) => setTimeout(r, 2_500));
-    const late = await fetch(link.body.url);
+    const late = await fetch(short.body.url);
     expect(late.status).toBe(403);
   });
 
