@@ -1,10 +1,9 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorResponse, LoginRequest, MeResponse, RefreshRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
+import { ErrorResponse, LoginRequest, MeResponse, RefreshRequest, SignupRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
 import { Authenticated, Public } from '../auth/access-policy';
 import { ProxyService } from '../proxy/proxy.service';
-import { SignupRequest } from './signup.request';
 
 /** Sign-in and sessions, served by the auth service. */
 @ApiTags('auth')

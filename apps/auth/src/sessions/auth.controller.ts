@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ErrorResponse, LoginRequest, MeResponse, RefreshRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
+import { ErrorResponse, LoginRequest, MeResponse, RefreshRequest, SignupRequest, TokenResponse, UserResponse } from '@shipyard/contracts';
 import { Ctx, RequestContext, requestIdOf } from '@shipyard/service-kit';
 import { AUTH_CONFIG } from '../tokens';
 import type { AuthConfig } from '../config';
@@ -9,7 +9,6 @@ import { CreateUserUseCase } from '../users/admin-users.use-cases';
 import { authError } from '../users/user.errors';
 import { toUserResponse, UsersRepository } from '../users/users.repository';
 import { LoginUseCase, LogoutUseCase, RefreshUseCase } from './session.use-cases';
-import { SignupRequest } from './signup.request';
 
 @ApiTags('auth')
 @ApiResponse({ status: 400, type: ErrorResponse })

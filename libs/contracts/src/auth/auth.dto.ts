@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { PageQuery } from '../http/pagination';
 import { ROLES, Role, SCOPES, Scope } from './permissions';
@@ -43,6 +43,13 @@ export class CreateUserRequest {
   @ApiProperty({ enum: ROLES }) @IsIn(ROLES) role!: Role;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) displayName?: string;
 }
+
+/**
+ * Self-service signup: an account's email, password and display name (the same rules as an admin's
+ * CreateUserRequest), never a role: signup always creates a viewer, so a `role` is refused (400) by
+ * the strict validation pipe rather than silently ignored.
+ */
+export class SignupRequest extends OmitType(CreateUserRequest, ['role'] as const) {}
 
 export class UpdateUserRequest {
   @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
