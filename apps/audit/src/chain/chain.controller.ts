@@ -1,8 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AuditVerifyResponse, ErrorResponse } from '@shipyard/contracts';
+import { AuditVerifyQuery, AuditVerifyResponse, ErrorResponse } from '@shipyard/contracts';
 import { VerifyChain, VerifyResult } from './verify-chain.use-case';
-import { AuditVerifyRangeQuery } from './verify-range.query';
 
 @ApiTags('audit')
 @Controller('api/v1/audit')
@@ -13,7 +12,7 @@ export class AuditChainController {
   @ApiOperation({ summary: 'Recompute the hash chain over a seq range and check it against the newest anchor' })
   @ApiOkResponse({ type: AuditVerifyResponse })
   @ApiResponse({ status: 400, type: ErrorResponse })
-  async verify(@Query() query: AuditVerifyRangeQuery): Promise<AuditVerifyResponse> {
+  async verify(@Query() query: AuditVerifyQuery): Promise<AuditVerifyResponse> {
     return toResponse(await this.verifyChain.execute({ ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}) }));
   }
 }

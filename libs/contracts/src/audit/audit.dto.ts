@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../http/pagination';
 
 /** The filters the audit trail can be read and exported with. */
@@ -96,13 +96,14 @@ export class AuditExportQuery extends AuditEventsFilter {
   format?: AuditExportFormat;
 }
 
+/** Seqs are bigints, and the range is arithmetic in JS: beyond 2^53 - 1 is a 400 naming the field, not a 500 from PostgreSQL. */
 export class AuditVerifyQuery {
-  @ApiPropertyOptional({ minimum: 1, description: 'First seq to check (default 1)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'First seq to check (default 1)' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
   from?: number;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'Last seq to check (default: the head when the check starts)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @ApiPropertyOptional({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Last seq to check (default: the head when the check starts)' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER)
   to?: number;
 }
 
