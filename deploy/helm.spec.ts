@@ -21,7 +21,7 @@ interface Container {
   name: string;
   image: string;
   ports?: Array<{ name?: string; containerPort: number }>;
-  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }>;
   startupProbe?: Probe;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
@@ -289,6 +289,106 @@ describe('Helm chart helm/shipyard', () => {
     expect(run.stderr).toContain(where);
   });
 
+  it('gives inference a disk-backed model cache volume (configurable size) and points SHIPYARD_INFERENCE_CACHE_DIR at it', () => {
+    const inference = (objects: K8sObject[]) => ofKind(objects, 'Deployment').find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === 'inference')?.spec?.template?.spec;
+    for (const [args, size] of [
+      [[], '10Gi'],
+      [['--set', 'services.inference.modelCache.sizeLimit=50Gi'], '50Gi'],
+    ] as Array<[string[], string]>) {
+      const pod = inference(render(args));
+      const c = pod?.containers[0];
+      const dir = c?.env?.find((e) => e.name === 'SHIPYARD_INFERENCE_CACHE_DIR')?.value;
+      expect(dir).toMatch(/^\/var\//);
+      const mount = c?.volumeMounts?.find((m) => m.mountPath === dir);
+      const volume = pod?.volumes?.find((v) => v.name === mount?.name) as { emptyDir?: { medium?: string; sizeLimit?: string } } | undefined;
+      expect(volume?.emptyDir).toEqual({ sizeLimit: size });
+    }
+    // Only inference has one.
+    for (const d of ofKind(render(), 'Deployment')) {
+      if (d.metadata.labels?.['app.kubernetes.io/component'] !== 'inference') expect(d.spec?.template?.spec.volumes?.map((v) => v.name)).toEqual(['tmp']);
+    }
+    expect(helmTemplate(['--set', 'services.registry.modelCache.sizeLimit=1Gi']).status).not.toBe(0);
+  });
+
+  it('gives S3 credentials only to the services that use S3, and the migrations Jobs only what migrating reads', () => {
+    const objects = render(['-f', prodValues]);
+    const secretRefs = (c: Container | undefined) => (c?.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name).sort();
+    const byComponent = (kind: string, component: string) =>
+      ofKind(objects, kind).find((o) => o.metadata.labels?.['app.kubernetes.io/component'] === component)?.spec?.template?.spec.containers[0];
+    expect(secretRefs(byComponent('Deployment', 'inference'))).toEqual(['SHIPYARD_DATABASE_URL', 'SHIPYARD_NATS_URL']);
+    expect(secretRefs(byComponent('Deployment', 'registry'))).toContain('SHIPYARD_S3_SECRET_KEY');
+    // registry/experiments validate their whole configuration at boot, and production refuses the
+    // development S3 secret: their Jobs keep the secret key, and nothing else beyond the database.
+    expect(secretRefs(byComponent('Job', 'migrate-auth'))).toEqual(['SHIPYARD_DATABASE_URL']);
+    expect(secretRefs(byComponent('Job', 'migrate-audit'))).toEqual(['SHIPYARD_DATABASE_URL']);
+    expect(secretRefs(byComponent('Job', 'migrate-inference'))).toEqual(['SHIPYARD_DATABASE_URL']);
+    expect(secretRefs(byComponent('Job', 'migrate-registry'))).toEqual(['SHIPYARD_DATABASE_URL', 'SHIPYARD_S3_SECRET_KEY']);
+    expect(secretRefs(byComponent('Job', 'migrate-experiments'))).toEqual(['SHIPYARD_DATABASE_URL', 'SHIPYARD_S3_SECRET_KEY']);
+    // A service's extra env reaches its Job (the audit migrations read SHIPYARD_AUDIT_DB_ROLE).
+    const audit = render(['--set', 'services.audit.env.SHIPYARD_AUDIT_DB_ROLE=audit_rw']);
+    const job = ofKind(audit, 'Job').find((j) => j.metadata.name === 'shipyard-migrate-audit')?.spec?.template?.spec.containers[0];
+    expect(job?.env?.find((e) => e.name === 'SHIPYARD_AUDIT_DB_ROLE')?.value).toBe('audit_rw');
+  });
+
+  it('pins each service to its own image digest (image.digests.<service>), the others keep the tag', () => {
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const objects = render(['--set', `image.digests.registry=${digest('a')}`, '--set', `image.digests.inference=${digest('b')}`]);
+    const images = Object.fromEntries(ofKind(objects, 'Deployment').map((d) => [d.metadata.labels?.['app.kubernetes.io/component'], d.spec?.template?.spec.containers[0]?.image]));
+    expect(images['registry']).toBe(`ghcr.io/shipyard/shipyard-registry@${digest('a')}`);
+    expect(images['inference']).toBe(`ghcr.io/shipyard/shipyard-inference@${digest('b')}`);
+    expect(images['auth']).toMatch(/^ghcr\.io\/shipyard\/shipyard-auth:[^@]+$/);
+    const job = ofKind(objects, 'Job').find((j) => j.metadata.name === 'shipyard-migrate-registry');
+    expect(job?.spec?.template?.spec.containers[0]?.image).toBe(images['registry']);
+    // One digest for all six images is refused (it cannot be right for more than one).
+    expect(helmTemplate(['--set', `image.digest=${digest('a')}`]).stderr).toContain("'digest' not allowed");
+    expect(helmTemplate(['--set', `image.digests.gateway=${digest('a')}`]).status).not.toBe(0);
+  });
+
+  it('routes only the gateway public paths through the Ingress, never /metrics', () => {
+    const PUBLIC = ['/api', '/ajax-api', '/v2', '/.well-known', '/docs', '/openapi.json'];
+    const routed = (o: K8sObject) =>
+      ((o.spec as { rules?: Array<{ http: { paths: Array<{ path: string; pathType: string }> } }> } | undefined)?.rules ?? []).flatMap((r) => r.http.paths.map((p) => p.path));
+    for (const ingress of [...ofKind(render(['-f', prodValues]), 'Ingress'), ...ofKind(kustomize('prod'), 'Ingress')]) {
+      expect(routed(ingress)).toEqual(PUBLIC);
+    }
+    const explicit = (path: string, type = 'Prefix') => helmTemplate(['--set', 'ingress.enabled=true', '--set', `ingress.hosts[0].host=x.example`, '--set', `ingress.hosts[0].paths[0].path=${path}`, '--set', `ingress.hosts[0].paths[0].pathType=${type}`]);
+    expect(explicit('/').stderr).toContain('would route the gateway\'s /metrics publicly');
+    expect(explicit('/metrics', 'Exact').status).not.toBe(0);
+    expect(explicit('/api').status).toBe(0);
+  });
+
+  describe('the first administrator (auth refuses a first boot in production without one)', () => {
+    const authEnv = (objects: K8sObject[]) =>
+      ofKind(objects, 'Deployment')
+        .find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === 'auth')
+        ?.spec?.template?.spec.containers[0]?.env ?? [];
+
+    it('refuses to render in production when admin.existingSecret is empty', () => {
+      const run = helmTemplate(['--set', 'admin.existingSecret=']);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('admin.existingSecret is empty while environment is production');
+    });
+
+    it('renders with an admin Secret (optional references) or with admin.bootstrapped=true', () => {
+      const withSecret = authEnv(render()).filter((e) => e.name.startsWith('SHIPYARD_ADMIN_'));
+      expect(withSecret.map((e) => [e.name, e.valueFrom?.secretKeyRef])).toEqual([
+        ['SHIPYARD_ADMIN_EMAIL', { name: 'shipyard-admin', key: 'SHIPYARD_ADMIN_EMAIL', optional: true }],
+        ['SHIPYARD_ADMIN_PASSWORD', { name: 'shipyard-admin', key: 'SHIPYARD_ADMIN_PASSWORD', optional: true }],
+      ]);
+      const bootstrapped = authEnv(render(['--set', 'admin.existingSecret=', '--set', 'admin.bootstrapped=true']));
+      expect(bootstrapped.filter((e) => e.name.startsWith('SHIPYARD_ADMIN_'))).toEqual([]);
+      // Outside production auth creates a development administrator itself.
+      expect(helmTemplate(['--set', 'admin.existingSecret=', '--set', 'environment=development']).status).toBe(0);
+    });
+
+    it('every environment deploy.yml installs names an admin Secret', () => {
+      for (const file of readdirSync(join(root, 'deploy', 'helm-values')).filter((f) => f.endsWith('.yaml'))) {
+        const env = authEnv(render(['-f', join(root, 'deploy', 'helm-values', file)]));
+        expect({ file, admin: env.some((e) => e.name === 'SHIPYARD_ADMIN_PASSWORD') }).toEqual({ file, admin: true });
+      }
+    });
+  });
+
   it('ships the same alert rules and dashboards as deploy/ (no drift between compose and chart)', () => {
     const same = (a: string, b: string) => expect({ file: b, text: readFileSync(join(root, b), 'utf8') }).toEqual({ file: b, text: readFileSync(join(root, a), 'utf8') });
     same('deploy/prometheus/rules/shipyard-alerts.yml', 'helm/shipyard/files/prometheus/shipyard-alerts.yml');
@@ -315,6 +415,25 @@ describe('kustomize overlays deploy/k8s/overlays/{dev,prod}', () => {
       expectPoliciesSelectExistingPods(objects);
       expectOnlyGatewayOpen(objects, (d) => d.metadata.labels?.['app.kubernetes.io/component']);
       expectSelectorsResolve(objects);
+    });
+
+    it('inference caches models on a disk-backed volume and gets no S3 credentials', () => {
+      const pod = ofKind(objects, 'Deployment').find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === 'inference')?.spec?.template?.spec;
+      const c = pod?.containers[0];
+      const dir = c?.env?.find((e) => e.name === 'SHIPYARD_INFERENCE_CACHE_DIR')?.value;
+      const mount = c?.volumeMounts?.find((m) => m.mountPath === dir);
+      expect(mount).toBeDefined();
+      expect((pod?.volumes?.find((v) => v.name === mount?.name) as { emptyDir?: object } | undefined)?.emptyDir).toEqual({ sizeLimit: '10Gi' });
+      expect((c?.env ?? []).filter((e) => e.name.startsWith('SHIPYARD_S3_'))).toEqual([]);
+    });
+
+    it('auth reads the first administrator from the Secret shipyard-admin (optional references)', () => {
+      const auth = ofKind(objects, 'Deployment').find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === 'auth');
+      const refs = (auth?.spec?.template?.spec.containers[0]?.env ?? []).filter((e) => e.name.startsWith('SHIPYARD_ADMIN_')).map((e) => e.valueFrom?.secretKeyRef);
+      expect(refs).toEqual([
+        { name: 'shipyard-admin', key: 'SHIPYARD_ADMIN_EMAIL', optional: true },
+        { name: 'shipyard-admin', key: 'SHIPYARD_ADMIN_PASSWORD', optional: true },
+      ]);
     });
   });
 });

@@ -1,4 +1,4 @@
-/** `npm run keys:generate`: prints a value for SHIPYARD_JWT_PRIVATE_KEYS (one new Ed25519 signing key). */
+/** `npm run -s keys:generate` (-s: without npm's banner on stdout): prints a value for SHIPYARD_JWT_PRIVATE_KEYS (one new Ed25519 signing key). */
 import { generateSigningJwk } from '../apps/auth/src/keys/signing-keys';
 
 void generateSigningJwk().then((jwk) => {

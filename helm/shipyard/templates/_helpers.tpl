@@ -79,8 +79,9 @@ Returns YAML (callers pipe it through fromYaml).
 {{- define "shipyard.image" -}}
 {{- $img := .root.Values.image }}
 {{- $repo := printf "%s-%s" $img.repository .service }}
-{{- if $img.digest }}
-{{- printf "%s@%s" $repo $img.digest }}
+{{- $digest := index ($img.digests | default dict) .service | default "" }}
+{{- if $digest }}
+{{- printf "%s@%s" $repo $digest }}
 {{- else }}
 {{- printf "%s:%s" $repo (default .root.Chart.AppVersion $img.tag) }}
 {{- end }}
@@ -98,7 +99,7 @@ Returns YAML (callers pipe it through fromYaml).
 {{- end }}
 
 {{/*
-The environment of a service's container (and of its migrations Job): plain settings, then one
+The environment of a service's container: plain settings, then one
 secretKeyRef per external system the service `uses`. dict "root" $ "service" name "config" $cfg
 */}}
 {{- define "shipyard.env" -}}
@@ -114,8 +115,6 @@ secretKeyRef per external system the service `uses`. dict "root" $ "service" nam
   value: {{ $cfg.port | int | quote }}
 - name: SHIPYARD_LOG_LEVEL
   value: {{ $v.logLevel | quote }}
-- name: SHIPYARD_LOG_FORMAT
-  value: json
 - name: SHIPYARD_SHUTDOWN_TIMEOUT_MS
   value: {{ $v.shutdownTimeoutMs | int | quote }}
 {{- if has "database" $uses }}
@@ -160,9 +159,83 @@ secretKeyRef per external system the service `uses`. dict "root" $ "service" nam
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if $cfg.modelCache }}
+- name: SHIPYARD_INFERENCE_CACHE_DIR
+  value: {{ include "shipyard.modelCachePath" . | quote }}
+{{- end }}
 {{- range $name, $value := $cfg.env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The environment of a migrations Job: only what a SHIPYARD_MIGRATE_ONLY boot reads. The app is created
+(its DataSource migrates) and closed without listening or running init hooks: no NATS (the connector
+may try in the background and is closed), no Redis, no signing keys, no administrator. Kept: the
+environment, the log level, the database URL, the service's extra `env` (e.g. SHIPYARD_AUDIT_DB_ROLE,
+which the audit migrations read), and, in production, the S3 secret key of registry/experiments: their
+configuration is validated whole at boot and refuses the development default secret in production.
+dict "root" $ "service" name "config" $cfg
+*/}}
+{{- define "shipyard.migrationEnv" -}}
+{{- $v := .root.Values }}
+{{- $cfg := .config }}
+{{- $uses := $cfg.uses | default list }}
+- name: SHIPYARD_MIGRATE_ONLY
+  value: "true"
+- name: SHIPYARD_ENV
+  value: {{ $v.environment | quote }}
+- name: SHIPYARD_LOG_LEVEL
+  value: {{ $v.logLevel | quote }}
+{{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_DATABASE_URL" "secret" $v.database.existingSecret "key" $v.database.urlKey) }}
+{{- if and (has "s3" $uses) (eq $v.environment "production") }}
+{{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_S3_SECRET_KEY" "secret" $v.s3.existingSecret "key" $v.s3.secretKeyKey) }}
+{{- end }}
+{{- range $name, $value := $cfg.env }}
+- name: {{ $name }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Where inference's model cache volume is mounted (services.inference.modelCache). */}}
+{{- define "shipyard.modelCachePath" -}}
+/var/cache/shipyard-models
+{{- end }}
+
+{{/*
+The gateway's public paths, routed by the Ingress when a host lists no `paths`: everything but /metrics
+and /health/* (in-cluster only). Returns YAML (a list; callers pipe it through fromYamlArray).
+*/}}
+{{- define "shipyard.ingressDefaultPaths" -}}
+- {path: /api, pathType: Prefix}
+- {path: /ajax-api, pathType: Prefix}
+- {path: /v2, pathType: Prefix}
+- {path: /.well-known, pathType: Prefix}
+- {path: /docs, pathType: Prefix}
+- {path: /openapi.json, pathType: Exact}
+{{- end }}
+
+{{/* Checks ---------------------------------------------------------------------------------------- */}}
+
+{{/*
+Settings that would only fail in the cluster, refused at render time instead. auth refuses to start in
+production on an empty database without SHIPYARD_ADMIN_EMAIL/SHIPYARD_ADMIN_PASSWORD (it creates the
+first administrator from them): without admin.existingSecret that is a crash-looping first install.
+*/}}
+{{- define "shipyard.validate" -}}
+{{- $v := .Values }}
+{{- if $v.ingress.enabled }}
+{{- range $v.ingress.hosts }}
+{{- range (.paths | default list) }}
+{{- if or (and (eq .path "/") (ne .pathType "Exact")) (hasPrefix "/metrics" .path) }}
+{{- fail (printf "ingress path %s (%s) would route the gateway's /metrics publicly (it is for networkPolicy.metricsFrom only): list the public paths instead, or leave `paths` out for the default list" .path .pathType) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (eq $v.environment "production") (index $v.services "auth").enabled (not $v.admin.existingSecret) (not $v.admin.bootstrapped) }}
+{{- fail "admin.existingSecret is empty while environment is production: auth cannot create the first administrator and will not start on a new database. Create a Secret with SHIPYARD_ADMIN_EMAIL and SHIPYARD_ADMIN_PASSWORD and set admin.existingSecret to its name, or set admin.bootstrapped=true if this database already has its users." }}
 {{- end }}
 {{- end }}
 

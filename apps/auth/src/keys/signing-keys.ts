@@ -75,7 +75,7 @@ export class SigningKeys implements OnModuleInit {
 
   private async developmentKeys(): Promise<PrivateJwk[]> {
     if (this.config.SHIPYARD_ENV === 'production') {
-      throw new ConfigError(['SHIPYARD_JWT_PRIVATE_KEYS: required when SHIPYARD_ENV=production (generate one with `npm run keys:generate`)']);
+      throw new ConfigError(['SHIPYARD_JWT_PRIVATE_KEYS: required when SHIPYARD_ENV=production (generate one with `npm run -s keys:generate`)']);
     }
     const load = async () => (await this.ds.query<Array<{ private_jwk: unknown }>>('SELECT private_jwk FROM auth.dev_signing_keys ORDER BY created_at DESC')).map((r) => r.private_jwk).filter(isPrivateEd25519);
     let keys = await load();
