@@ -25,24 +25,28 @@ export class DeployModelUseCase {
   async execute(cmd: DeployModelRequest, ctx: RequestContext): Promise<ServedModelResponse> {
     const given = [cmd.version, cmd.alias, cmd.stage].filter((v) => v !== undefined).length;
     if (given > 1) throw new DomainError(CommonErrorCode.ValidationFailed, ErrorKind.InvalidInput, 'give at most one of version, alias, stage');
-    const ref: ModelRef = { model: cmd.model, ...(cmd.version !== undefined ? { version: cmd.version } : {}), ...(cmd.alias !== undefined ? { alias: cmd.alias } : {}), ...(cmd.stage !== undefined ? { stage: cmd.stage } : {}) };
+    const asked: ModelRef = { model: cmd.model, ...(cmd.version !== undefined ? { version: cmd.version } : {}), ...(cmd.alias !== undefined ? { alias: cmd.alias } : {}), ...(cmd.stage !== undefined ? { stage: cmd.stage } : {}) };
+    // One entry and one row per registry model, whatever case the caller wrote its name in: the name it
+    // is served under here, else the registry's spelling.
+    const model = this.models.entry(cmd.model)?.name ?? (await this.models.registryName(asked));
+    const ref: ModelRef = { ...asked, model };
     const served = await this.models.deploy(ref, 'deployment', { undoOnFailure: true });
     const now = new Date();
     await this.tx.run(async (em) => {
       const row = await this.deployments.upsert(
         em,
-        Object.assign(new DeploymentEntity(), { id: uuidv7(now.getTime()), model: cmd.model, version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null, createdBy: formatActor(ctx.actor), createdAt: now, updatedAt: now }),
+        Object.assign(new DeploymentEntity(), { id: uuidv7(now.getTime()), model, version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null, createdBy: formatActor(ctx.actor), createdAt: now, updatedAt: now }),
       );
       await this.outbox.add(em, {
         subject: DEPLOYMENT_CREATED,
         actor: ctx.actor,
         correlationId: ctx.requestId,
-        aggregate: { type: 'deployment', id: cmd.model },
-        payload: { id: row.id, model: cmd.model, reference: { version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null }, servedVersion: served.version, sha256: served.sha256 },
+        aggregate: { type: 'deployment', id: model },
+        payload: { id: row.id, model, reference: { version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null }, servedVersion: served.version, sha256: served.sha256 },
       });
     });
-    const entry = this.models.entry(cmd.model);
-    if (!entry) throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.Conflict, `model "${cmd.model}" was unloaded while it deployed`);
+    const entry = this.models.entry(model);
+    if (!entry) throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.Conflict, `model "${model}" was unloaded while it deployed`);
     return toServedModelResponse(entry);
   }
 }

@@ -29,9 +29,9 @@ export class DeploymentsRepository {
     return Object.assign(new DeploymentEntity(), d, row ? { id: row.id, createdBy: row.created_by, createdAt: row.created_at } : {});
   }
 
-  /** Deletes the model's deployment and returns it, or null when there was none. */
-  async delete(em: EntityManager, model: string): Promise<{ id: string } | null> {
-    return returned<{ id: string }>(await em.query('DELETE FROM inference.deployments WHERE model = $1 RETURNING id', [model]))[0] ?? null;
+  /** Deletes the model's deployment (its name in any case, as the registry's names) and returns it, or null when there was none. */
+  async delete(em: EntityManager, model: string): Promise<{ id: string; model: string } | null> {
+    return returned<{ id: string; model: string }>(await em.query('DELETE FROM inference.deployments WHERE lower(model) = lower($1) RETURNING id, model', [model]))[0] ?? null;
   }
 }
 

@@ -22,16 +22,17 @@ export class UndeployModelUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  async execute(name: string, ctx: RequestContext): Promise<void> {
-    const configured = this.models.configuredRef(name);
+  async execute(given: string, ctx: RequestContext): Promise<void> {
+    const configured = this.models.configuredRef(this.models.servedName(given));
     const deleted = await this.tx.run(async (em) => {
-      const row = await this.deployments.delete(em, name);
+      const row = await this.deployments.delete(em, given);
       if (!row && configured) {
-        throw new DomainError(InferenceErrorCode.ModelConfigured, ErrorKind.Conflict, `model "${name}" is served from SHIPYARD_INFERENCE_MODELS (${formatModelRef(configured)}) on every replica: remove it there; an undeploy here would reach one replica and last until it restarts`);
+        throw new DomainError(InferenceErrorCode.ModelConfigured, ErrorKind.Conflict, `model "${given}" is served from SHIPYARD_INFERENCE_MODELS (${formatModelRef(configured)}) on every replica: remove it there; an undeploy here would reach one replica and last until it restarts`);
       }
-      if (row) await this.outbox.add(em, { subject: DEPLOYMENT_DELETED, actor: ctx.actor, correlationId: ctx.requestId, aggregate: { type: 'deployment', id: name }, payload: { id: row.id, model: name } });
+      if (row) await this.outbox.add(em, { subject: DEPLOYMENT_DELETED, actor: ctx.actor, correlationId: ctx.requestId, aggregate: { type: 'deployment', id: row.model }, payload: { id: row.id, model: row.model } });
       return row;
     });
+    const name = deleted?.model ?? this.models.servedName(given);
     const unloaded = await this.models.removeDeployment(name);
     if (!deleted && !unloaded) throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.NotFound, `model "${name}" is not served here`);
   }

@@ -241,4 +241,28 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
     for (const base of [a, b]) expect(await listed(base)).toMatchObject({ source: 'config', reference: 'layered:1', version: 1 });
     expect((await json(b, 'DELETE', '/api/v1/inference/models/layered', undefined, ACTOR_HEADERS)).status).toBe(409);
   });
+
+  it('takes a model name in any case, as the registry does: one entry and one row under the registry\'s spelling', async () => {
+    const created = await json<Record<string, unknown>>(url, 'POST', '/api/v1/inference/models', { model: 'MLP' }, ACTOR_HEADERS);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'mlp', reference: 'mlp', state: 'ready' });
+    // Deployed again in another case: the same entry, still one row.
+    expect((await json(url, 'POST', '/api/v1/inference/models', { model: 'Mlp', version: 1 }, ACTOR_HEADERS)).status).toBe(201);
+    const listed = await json<{ items: Array<{ name: string }> }>(url, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS);
+    expect(listed.body.items.filter((i) => i.name.toLowerCase() === 'mlp').map((i) => i.name)).toEqual(['mlp']);
+    expect(await h.db.query('SELECT model, version FROM inference.deployments')).toEqual([{ model: 'mlp', version: 1 }]);
+    const input = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: Array.from(sampleRows(1, 64, 5)) }] };
+    const [lower, upper] = await Promise.all(['mlp', 'MLP'].map((n) => json<InferBody>(url, 'POST', `/v2/models/${n}/infer`, input)));
+    expect(upper?.status).toBe(200);
+    expect(upper?.body.outputs).toEqual(lower?.body.outputs);
+    expect((await fetch(`${url}/api/v1/inference/models/mLp`, { method: 'DELETE', headers: ACTOR_HEADERS })).status).toBe(204);
+    expect(await h.db.query('SELECT model FROM inference.deployments')).toEqual([]);
+    expect((await json(url, 'POST', '/v2/models/mlp/infer', input)).status).toBe(404);
+    const events = await h.db.query<{ subject: string; model: string }>(`SELECT subject, envelope->'payload'->>'model' AS model FROM inference.outbox WHERE envelope->'payload'->>'model' ILIKE 'mlp' ORDER BY seq`);
+    expect(events.slice(-3)).toEqual([
+      { subject: 'shipyard.inference.deployment.created.v1', model: 'mlp' },
+      { subject: 'shipyard.inference.deployment.created.v1', model: 'mlp' },
+      { subject: 'shipyard.inference.deployment.deleted.v1', model: 'mlp' },
+    ]);
+  });
 });

@@ -94,11 +94,28 @@ export class ModelManager {
 
   /** The version serving `name` right now, or null. Synchronous: the hot path must not await before infer(). */
   serving(name: string): ServedModel | null {
-    return this.entries.get(name)?.current ?? null;
+    return (this.entries.get(name) ?? this.entryIgnoringCase(name))?.current ?? null;
   }
 
+  /** What this replica knows of `name`: registry model names are case-insensitive, so "Scorer" finds "scorer". */
   entry(name: string): ModelEntry | undefined {
-    return this.entries.get(name);
+    return this.entries.get(name) ?? this.entryIgnoringCase(name);
+  }
+
+  /** The name `name` is served under here, whatever its case; `name` itself when it is not served. */
+  servedName(name: string): string {
+    return this.entry(name)?.name ?? name;
+  }
+
+  /** The registry's spelling of `ref`'s model name (it resolves names ignoring case); throws as a deploy would. */
+  async registryName(ref: ModelRef): Promise<string> {
+    return (await this.resolver.resolve(ref)).modelName;
+  }
+
+  private entryIgnoringCase(name: string): ModelEntry | undefined {
+    const lower = name.toLowerCase();
+    for (const e of this.entries.values()) if (e.name.toLowerCase() === lower) return e;
+    return undefined;
   }
 
   list(): ModelEntry[] {

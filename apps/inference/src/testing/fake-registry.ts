@@ -95,7 +95,9 @@ export class FakeRegistry {
   }
 
   private resolve(req: { model: string; version?: number | undefined; alias?: string | undefined; stage?: string | undefined }) {
-    const m = this.models.get(req.model);
+    // Model names are case-insensitive in the registry, which answers with the name as it was created.
+    const name = [...this.models.keys()].find((k) => k.toLowerCase() === req.model.toLowerCase()) ?? req.model;
+    const m = this.models.get(name);
     const notFound = (what: string) => new DomainError('MODEL_VERSION_NOT_FOUND', ErrorKind.NotFound, what);
     if (!m) throw new DomainError(CommonErrorCode.NotFound, ErrorKind.NotFound, `model "${req.model}" was not found`);
     const live = m.versions.filter((x) => !x.deleted);
@@ -108,13 +110,13 @@ export class FakeRegistry {
     const found = v;
     return {
       modelId: m.id,
-      modelName: req.model,
+      modelName: name,
       version: found.version,
       stage: found.stage,
       aliases: [...m.aliases].filter(([, n]) => n === found.version).map(([a]) => a),
       framework: found.framework,
       signature: null,
-      artifact: { key: `models/${req.model}/${found.version}/model.onnx`, size: found.bytes.length, sha256: found.sha256, url: `${this.baseUrl}/artifacts/${found.sha256}` },
+      artifact: { key: `models/${name}/${found.version}/model.onnx`, size: found.bytes.length, sha256: found.sha256, url: `${this.baseUrl}/artifacts/${found.sha256}` },
     };
   }
 
