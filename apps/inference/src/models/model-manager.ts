@@ -127,14 +127,17 @@ export class ModelManager {
    * (`required` for readiness) and deployments made on another replica.
    */
   serveInBackground(ref: ModelRef, source: ModelSource, opts: DeployOptions = { required: true }): void {
-    const attempt = (delay: number) => {
-      this.deploy(ref, source, opts).catch((e: unknown) => {
+    // Only the first attempt makes the model hold readiness: a retry must not take back "stops holding
+    // readiness" (a recorded deployment found unservable), or a transient failure of that retry (say the
+    // registry timing out) would hold the replica unready until the next one.
+    const attempt = (delay: number, first: boolean) => {
+      this.deploy(ref, source, first ? opts : { ...opts, required: false }).catch((e: unknown) => {
         if (this.stopped || this.entries.get(ref.model)?.ref !== ref) return;
         this.logger.warn(`${formatModelRef(ref)} failed to load (retry in ${delay} ms): ${(e as Error).message}`);
-        this.retries.set(ref.model, setTimeout(() => attempt(Math.min(delay * 2, RETRY_MAX_MS)), delay).unref());
+        this.retries.set(ref.model, setTimeout(() => attempt(Math.min(delay * 2, RETRY_MAX_MS), false), delay).unref());
       });
     };
-    attempt(RETRY_MIN_MS);
+    attempt(RETRY_MIN_MS, true);
   }
 
   /**
