@@ -47,3 +47,24 @@ export function databaseInputError(e: unknown): DatabaseInputError | null {
     warning: { sqlState, ...(pg.constraint ? { constraint: pg.constraint } : {}), ...(pg.table ? { table: pg.table } : {}) },
   };
 }
+
+/** SQLSTATEs that mean the database is not there to answer: connection exceptions, too many connections, shutting down or starting. */
+const UNAVAILABLE_STATE = /^(08[0-9A-Z]{3}|53300|57P0[1-3])$/;
+/** What node and pg-pool raise when the server cannot be reached, stops mid-query or cannot hand out a connection in time. */
+const UNAVAILABLE_SYSCALL = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout)/;
+
+/**
+ * The database (or the connection to it) is down, restarting, out of connections or unreachable: not
+ * the request's fault, and worth a retry shortly (503) rather than an internal error (500).
+ */
+export function databaseUnavailable(e: unknown): boolean {
+  const candidates = [e, e instanceof QueryFailedError ? (e.driverError as unknown) : null];
+  return candidates.some((c) => {
+    // Duck-typed: errors raised inside node's own modules may come from another realm (jest's vm).
+    if (typeof c !== 'object' || c === null) return false;
+    const { code, message } = c as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_STATE.test(code) || UNAVAILABLE_SYSCALL.has(code))) return true;
+    return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
+  });
+}

@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { DatabaseError } from 'pg';
+import { Client, DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { ErrorKind } from '@shipyard/contracts';
 import { DomainError } from './domain-error';
@@ -100,11 +100,49 @@ describe('translateError: database errors caused by client input', () => {
     expect(translateError(err, 'r')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: 'invalid input: a number is out of range' } } });
   });
 
-  it.each(['23505', '23503', '42P01', '40001', '57P01', '08006'])('keeps SQLSTATE %s a 500 with an errorId', (code) => {
+  it.each(['23505', '23503', '42P01', '40001'])('keeps SQLSTATE %s a 500 with an errorId', (code) => {
     const out = translateError(queryFailed(code, 'something'), 'r');
     expect(out.status).toBe(500);
     expect(out.errorId).toBeDefined();
     expect(out.warning).toBeUndefined();
+  });
+});
+
+describe('translateError: the database is down, restarting or unreachable', () => {
+  const unavailable = (e: unknown) => {
+    const out = translateError(e, 'req-9');
+    expect(out.status).toBe(503);
+    expect(out.errorId).toBeDefined();
+    expect(out.body.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', requestId: 'req-9' });
+    expect(out.body.error.message).toMatch(/^the database is unavailable; retry shortly/);
+    expect(JSON.stringify(out.body)).not.toMatch(/127\.0\.0\.1|5432|SELECT|secret-param/);
+  };
+
+  it.each([
+    ['57P01', 'terminating connection due to administrator command'],
+    ['57P03', 'the database system is starting up'],
+    ['53300', 'sorry, too many clients already'],
+    ['08006', 'connection failure'],
+  ])('SQLSTATE %s (%s) is a 503 to retry, not an internal error', (code, message) => {
+    unavailable(queryFailed(code, message));
+  });
+
+  it('a connection refused by a real socket, as pg reports it, is a 503', async () => {
+    const client = new Client({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+    const refused = await client.connect().then(() => null, (e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
+    unavailable(refused);
+  });
+
+  it("pg-pool's connection timeout and a connection cut mid-query are 503s", () => {
+    unavailable(new Error('timeout exceeded when trying to connect'));
+    unavailable(new Error('Connection terminated unexpectedly'));
+    unavailable(new QueryFailedError('SELECT 1', [], new Error('Connection terminated due to connection timeout')));
+  });
+
+  it('other errors stay 500', () => {
+    expect(translateError(new Error('Connection string is invalid'), 'r').status).toBe(500);
+    expect(translateError(new TypeError('x is undefined'), 'r').status).toBe(500);
   });
 });
 

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { CommonErrorCode, ErrorKind, HTTP_STATUS_BY_KIND } from '@shipyard/contracts';
 import { httpErrors } from '@shipyard/observability';
-import { databaseInputError, DatabaseInputWarning } from './database-errors';
+import { databaseInputError, DatabaseInputWarning, databaseUnavailable } from './database-errors';
 import { DomainError } from './domain-error';
 import { isMlflowPath, toMlflowError } from './mlflow-errors';
 import { requestIdOf } from './request-context';
@@ -69,6 +69,10 @@ export function translateError(exception: unknown, requestId: string): ErrorPayl
   const refused = databaseInputError(exception);
   if (refused) return { status: 400, warning: refused.warning, body: body(CommonErrorCode.ValidationFailed, refused.message) };
   const errorId = randomUUID();
+  // The database (or the connection to it) is down or restarting: a 503 to retry, not an internal error.
+  if (databaseUnavailable(exception)) {
+    return { status: 503, errorId, body: { error: { code: CommonErrorCode.UpstreamUnavailable, message: `the database is unavailable; retry shortly (errorId ${errorId})`, requestId, errorId } } };
+  }
   return { status: 500, errorId, body: { error: { code: CommonErrorCode.Internal, message: `internal error; quote errorId ${errorId} when reporting it`, requestId, errorId } } };
 }
 
@@ -134,12 +138,13 @@ export class ShipyardExceptionFilter implements ExceptionFilter {
     const out = translateError(exception, requestId);
     if (out.errorId) {
       // nestjs-pino binds this call to the request's logger (request id and route included).
-      this.logger.error({ errorId: out.errorId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
+      this.logger.error({ errorId: out.errorId, err: exception }, `${out.status === 503 ? 'database unavailable' : 'unhandled error'} ${out.errorId} on ${req.method} ${req.url}`);
     }
     if (out.warning) logDatabaseInputWarning(this.logger, out.warning, req);
     httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
     const retryAfter = (out.body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
     if (out.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    if (out.status === 503 && out.errorId) void reply.header('retry-after', '2');
     if (isMlflowPath(req.url)) {
       // Failures before the MLflow controllers (body parsing, unknown endpoints) still answer in MLflow's shape.
       const mlflow = toMlflowError(out.status, out.body.error.code, out.body.error.message);

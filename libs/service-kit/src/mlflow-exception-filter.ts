@@ -18,7 +18,7 @@ export class MlflowExceptionFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const shipyard = translateError(exception, requestIdOf(req));
     const out: MlflowErrorPayload = { ...toMlflowError(shipyard.status, shipyard.body.error.code, shipyard.body.error.message), ...(shipyard.errorId ? { errorId: shipyard.errorId } : {}) };
-    if (out.errorId) this.logger.error({ errorId: out.errorId, err: exception }, `unhandled error ${out.errorId} on ${req.method} ${req.url}`);
+    if (out.errorId) this.logger.error({ errorId: out.errorId, err: exception }, `${out.status === 503 ? 'database unavailable' : 'unhandled error'} ${out.errorId} on ${req.method} ${req.url}`);
     if (shipyard.warning) logDatabaseInputWarning(this.logger, shipyard.warning, req);
     httpErrors().inc({ code: out.body.error_code, status: String(out.status) });
     void reply.status(out.status).header('content-type', 'application/json; charset=utf-8').send(out.body);
