@@ -22,12 +22,9 @@ const SERVICES: Service[] = [
 const root = resolve(__dirname, '..', '..');
 const databaseUrl = process.env.SHIPYARD_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shipyard';
 const pretty = process.env.SHIPYARD_LOG_FORMAT !== 'json' && process.stdout.isTTY;
-const children = new Map<string, ChildProcess>();
 /** S3 settings handed to the services; filled by startLocalS3 when no S3 is configured. */
 const s3Env: Record<string, string> = {};
 let localS3: S3rver | null = null;
-const restarts = new Map<string, number[]>();
-let stopping = false;
 
 const COLOURS = ['36', '33', '35', '32', '34', '31'];
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
@@ -84,13 +81,113 @@ async function startLocalS3(): Promise<void> {
   say(`SHIPYARD_S3_ENDPOINT not set: DEVELOPMENT-ONLY local S3 (s3rver) on http://127.0.0.1:${port}, data in ${directory}`);
 }
 
-function start(s: Service, colour: string): void {
-  const child = spawn(process.execPath, ['-r', join(root, 'tools', 'register-paths.js'), join(root, 'dist', 'apps', s.name, 'src', 'main.js')], {
+/** How long after a stop began the supervisor SIGKILLs what is left: the services' own bound plus a margin. */
+export function forceKillAfterMs(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = Number(env.SHIPYARD_SHUTDOWN_TIMEOUT_MS);
+  const serviceBound = env.SHIPYARD_SHUTDOWN_TIMEOUT_MS && Number.isFinite(configured) && configured >= 0 ? configured : 10_000;
+  return serviceBound + 5_000;
+}
+
+export interface SupervisorOptions<S extends { name: string }> {
+  /** Starts one service process (stdout/stderr piped, or ignored). */
+  spawnService: (s: S) => ChildProcess;
+  /** Called with each started process (the CLI prefixes its output). */
+  onStarted?: (s: S, child: ChildProcess) => void;
+  say: (msg: string) => void;
+  /** First restart delay; the n-th restart within a minute waits n times this. */
+  restartDelayMs?: number;
+  /** A stop still waiting after this long SIGKILLs the remaining processes. */
+  forceKillAfterMs: number;
+}
+
+/**
+ * Starts services, restarts one that exits (backing off, giving up after 5 restarts in a minute), and
+ * stops them: SIGTERM to all, then SIGKILL for what is left on a second stop() (second Ctrl-C) or after
+ * forceKillAfterMs. Once stopping, nothing is (re)started, and stop() resolves only when no service
+ * process is left, with 0, or 1 when some had to be SIGKILLed.
+ */
+export function createSupervisor<S extends { name: string }>(opts: SupervisorOptions<S>) {
+  const children = new Map<string, ChildProcess>();
+  const restarts = new Map<string, number[]>();
+  const pendingRestarts = new Set<NodeJS.Timeout>();
+  const restartDelayMs = opts.restartDelayMs ?? 500;
+  let stopping = false;
+  let forced = false;
+  let allGone: (() => void) | null = null;
+  let stopped: Promise<number> | null = null;
+
+  function start(s: S): void {
+    if (stopping) return;
+    const child = opts.spawnService(s);
+    children.set(s.name, child);
+    opts.onStarted?.(s, child);
+    child.on('exit', (code, signal) => {
+      if (children.get(s.name) === child) children.delete(s.name);
+      if (stopping) {
+        if (children.size === 0) allGone?.();
+        return;
+      }
+      const now = Date.now();
+      const recent = (restarts.get(s.name) ?? []).filter((t) => now - t < 60_000);
+      recent.push(now);
+      restarts.set(s.name, recent);
+      if (recent.length > 5) {
+        opts.say(`${s.name} exited (${signal ?? code}) ${recent.length} times in a minute; giving up on it`);
+        return;
+      }
+      const delay = restartDelayMs * recent.length;
+      opts.say(`${s.name} exited (${signal ?? code}); restarting in ${delay} ms`);
+      const timer = setTimeout(() => {
+        pendingRestarts.delete(timer);
+        start(s);
+      }, delay);
+      pendingRestarts.add(timer);
+    });
+  }
+
+  function forceKill(why: string): void {
+    const left = [...children.entries()];
+    if (!left.length) return;
+    forced = true;
+    opts.say(`${why}: SIGKILL ${left.map(([name, c]) => `${name} (pid ${c.pid})`).join(', ')}`);
+    for (const [, c] of left) c.kill('SIGKILL');
+  }
+
+  /** First call: graceful stop. A later call (second Ctrl-C) SIGKILLs what is left. */
+  function stop(signal: NodeJS.Signals): Promise<number> {
+    if (stopped) {
+      forceKill(`${signal} again`);
+      return stopped;
+    }
+    stopping = true;
+    for (const t of pendingRestarts) clearTimeout(t);
+    pendingRestarts.clear();
+    opts.say(`stopping (${signal})…${children.size ? ' (again to force)' : ''}`);
+    stopped = new Promise<number>((resolve) => {
+      const timer = setTimeout(() => forceKill(`still running ${opts.forceKillAfterMs} ms after ${signal}`), opts.forceKillAfterMs);
+      allGone = () => {
+        clearTimeout(timer);
+        resolve(forced ? 1 : 0);
+      };
+      if (children.size === 0) allGone();
+      else for (const c of children.values()) c.kill('SIGTERM');
+    });
+    return stopped;
+  }
+
+  return { start, stop, children, isStopping: () => stopping };
+}
+
+function spawnService(s: Service): ChildProcess {
+  return spawn(process.execPath, ['-r', join(root, 'tools', 'register-paths.js'), join(root, 'dist', 'apps', s.name, 'src', 'main.js')], {
     cwd: root,
     env: { ...process.env, ...s3Env, SHIPYARD_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.set(s.name, child);
+}
+
+function prefixOutput(s: Service, child: ChildProcess): void {
+  const colour = COLOURS[SERVICES.indexOf(s) % COLOURS.length] ?? '37';
   let buffered = '';
   const onData = (chunk: Buffer) => {
     buffered += chunk.toString('utf8');
@@ -100,29 +197,17 @@ function start(s: Service, colour: string): void {
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  child.on('exit', (code, signal) => {
-    children.delete(s.name);
-    if (stopping) return;
-    const now = Date.now();
-    const recent = (restarts.get(s.name) ?? []).filter((t) => now - t < 60_000);
-    recent.push(now);
-    restarts.set(s.name, recent);
-    if (recent.length > 5) {
-      say(`${s.name} exited (${signal ?? code}) ${recent.length} times in a minute; giving up on it`);
-      return;
-    }
-    const delay = 500 * recent.length;
-    say(`${s.name} exited (${signal ?? code}); restarting in ${delay} ms`);
-    setTimeout(() => start(s, colour), delay);
-  });
 }
+
+const supervisor = createSupervisor<Service>({ spawnService, onStarted: prefixOutput, say, forceKillAfterMs: forceKillAfterMs() });
 
 async function waitReady(s: Service): Promise<boolean> {
   const port = process.env[s.portVar] ?? String(s.defaultPort);
-  for (let i = 0; i < 120 && !stopping; i++) {
+  for (let i = 0; i < 120 && !supervisor.isStopping(); i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (res.status === 200) return true;
+      // Only our own process counts: a stray one on the port (an orphan of an earlier run) is not this service.
+      if (res.status === 200 && supervisor.children.has(s.name)) return true;
     } catch {
       // not listening yet
     }
@@ -132,36 +217,31 @@ async function waitReady(s: Service): Promise<boolean> {
 }
 
 async function stopAll(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  say(`stopping (${signal})…`);
-  await Promise.all(
-    [...children.values()].map(
-      (c) =>
-        new Promise<void>((r) => {
-          c.once('exit', () => r());
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
+  const first = !supervisor.isStopping();
+  const code = await supervisor.stop(signal);
+  if (!first) return; // the first call closes S3 and exits
   await localS3?.close();
-  process.exit(0);
+  process.exit(code);
 }
 
 async function main(): Promise<void> {
-  await ensureDatabase();
-  await startLocalS3();
-  SERVICES.forEach((s, i) => start(s, COLOURS[i % COLOURS.length] ?? '37'));
+  // Handlers first: a Ctrl-C while preparing stops cleanly, and nothing is started after it.
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
+  await ensureDatabase();
+  await startLocalS3();
+  SERVICES.forEach((s) => supervisor.start(s));
   const ready = await Promise.all(SERVICES.map(waitReady));
+  if (supervisor.isStopping()) return;
   const notReady = SERVICES.filter((_, i) => !ready[i]).map((s) => s.name);
   const gatewayPort = process.env.SHIPYARD_GATEWAY_PORT ?? '8080';
   if (notReady.length) say(`not ready after 60 s: ${notReady.join(', ')} (see their logs above)`);
   else say(`all services ready. Gateway: http://127.0.0.1:${gatewayPort}  (API docs: http://127.0.0.1:${gatewayPort}/docs)`);
 }
 
-main().catch((e: unknown) => {
-  say(`failed to start: ${(e as Error).message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    say(`failed to start: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -40,7 +40,9 @@ let stdoutDestination: ReturnType<typeof pino.destination> | null = null;
 /**
  * stdout written in 4 KiB batches, flushed every 200 ms and at exit. A synchronous write per line cost
  * about a quarter of a service's throughput in measurements here (syscalls are expensive on this VM);
- * the price is that a SIGKILL can lose the last 200 ms of log lines.
+ * the price is that a SIGKILL can lose the last 200 ms of log lines. A signal must therefore end the
+ * process through process.exit (bootstrap's shutdown hooks use useProcessExit), never by re-raising
+ * it: a process killed by a signal emits no 'exit' and the lines logged while shutting down are lost.
  */
 function bufferedStdout(): DestinationStream {
   if (stdoutDestination) return stdoutDestination;

@@ -62,7 +62,10 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(shipyardValidationPipe());
   app.useGlobalFilters(new ShipyardExceptionFilter(app.get(Logger)));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // useProcessExit: after the hooks Nest calls process.exit(0) instead of re-raising the signal
+  // (process.kill(pid, signal), which ends the process without an 'exit' event), so the logger's
+  // exit flush writes the buffered log lines (the shutdown ones included) before the process ends.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 
   const fastify = app.getHttpAdapter().getInstance();
   // JSON APIs: a text/plain body is an unsupported media type (415), not a string to validate.
