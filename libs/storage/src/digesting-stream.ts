@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { StorageError, StorageErrorCode } from './storage-error';
 
 /**
@@ -66,10 +66,21 @@ export function assertBufferSize(key: string, body: Buffer, expectedSize: number
   }
 }
 
-/** Remembers the first error of the caller's stream, to tell "your body broke" from "the backend broke". */
-export function watchSource(key: string, body: Readable): () => StorageError | undefined {
+/**
+ * Remembers the first error of the caller's stream, to tell "your body broke" from "the backend broke".
+ * When the backend fails first, the pipeline tears the source down with the backend's error: that echo
+ * is not the caller's fault, so a source failure counts only when it came before `sink` failed or closed.
+ */
+export function watchSource(key: string, body: Readable, sink: Readable | Writable): () => StorageError | undefined {
   let failure: StorageError | undefined;
+  let sinkFailed = false;
+  sink.once('error', () => (sinkFailed = true));
+  sink.once('close', () => {
+    // A sink the backend reads (S3) is done when read to its end; one we write (a file), when finished.
+    if (!(sink instanceof Readable ? sink.readableEnded : sink.writableFinished)) sinkFailed = true;
+  });
   body.once('error', (e: unknown) => {
+    if (sinkFailed) return;
     const detail = e instanceof Error ? e.message : String(e);
     failure = new StorageError(StorageErrorCode.SourceFailed, `body of ${key} failed: ${detail}`, key, { cause: e });
   });

@@ -49,7 +49,7 @@ export class FilesystemArtifactStore extends ArtifactStore {
     assertValidKey(key);
     assertValidSize(key, opts.size);
     const tmp = join(this.tmpDir, `${randomUUID()}.part`);
-    const sourceFailure = Buffer.isBuffer(body) ? () => undefined : watchSource(key, body);
+    let sourceFailure: () => StorageError | undefined = () => undefined;
     try {
       let result: PutResult;
       if (Buffer.isBuffer(body)) {
@@ -58,7 +58,9 @@ export class FilesystemArtifactStore extends ArtifactStore {
         result = { size: body.length, sha256: sha256Hex(body) };
       } else {
         const digester = new DigestingStream(key, opts.size);
-        await pipeline(body, digester, createWriteStream(tmp, { flags: 'wx', flush: true }));
+        const file = createWriteStream(tmp, { flags: 'wx', flush: true });
+        sourceFailure = watchSource(key, body, file);
+        await pipeline(body, digester, file);
         result = { size: digester.byteCount, sha256: digester.sha256 };
       }
       await this.moveIntoPlace(key, tmp);

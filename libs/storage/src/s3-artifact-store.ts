@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { pipeline, Readable } from 'node:stream';
 import { BucketItem, Client } from 'minio';
 import { request as undiciRequest } from 'undici';
@@ -20,7 +22,15 @@ export interface S3ArtifactStoreOptions {
    * bounds memory per concurrent upload. Minimum 5 MiB; minio's default is 64 MiB.
    */
   partSize?: number;
+  /**
+   * How long S3 may stay silent, in ms (default 30 s): connecting, waiting for an answer, or moving no byte
+   * of a request or response body. An idle limit, not a deadline, so a 20 GiB transfer that keeps moving
+   * is never cut; a frozen store fails with UNAVAILABLE within this time instead of hanging the caller.
+   */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
 const DEFAULT_REGION = 'us-east-1';
 /** S3's limit for a single PUT; larger (or unsized) uploads go multipart. */
@@ -42,12 +52,17 @@ export class S3ArtifactStore extends ArtifactStore {
   readonly bucket: string;
   private readonly client: Client;
   private readonly region: string;
+  private readonly timeoutMs: number;
 
   constructor(options: S3ArtifactStoreOptions) {
     super();
     const { hostname, port, useSSL } = parseEndpoint(options.endpoint);
     this.bucket = options.bucket;
     this.region = options.region ?? DEFAULT_REGION;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS;
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new StorageError(StorageErrorCode.InvalidConfig, `invalid S3 timeout ${String(options.timeoutMs)}: expected a positive number of milliseconds`);
+    }
     try {
       this.client = new Client({
         endPoint: hostname,
@@ -57,6 +72,7 @@ export class S3ArtifactStore extends ArtifactStore {
         secretKey: options.secretKey,
         region: this.region,
         pathStyle: true,
+        transport: idleTimeoutTransport(useSSL ? https : http, this.timeoutMs),
         ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
       });
     } catch (e) {
@@ -87,7 +103,7 @@ export class S3ArtifactStore extends ArtifactStore {
     }
 
     const digester = new DigestingStream(key, opts.size);
-    const sourceFailure = watchSource(key, body);
+    const sourceFailure = watchSource(key, body, digester);
     // pipeline() rather than pipe(): a failing source must fail the upload, and minio's multipart path
     // never listens for errors on the stream we hand it.
     const sourceFailed = new Promise<never>((_, reject) => {
@@ -110,7 +126,15 @@ export class S3ArtifactStore extends ArtifactStore {
   /** One PUT of `size` bytes to a presigned URL (payload unsigned), the body streamed without buffering. */
   private async streamedPut(key: string, body: Readable, size: number, contentType: string | undefined): Promise<{ etag: string }> {
     const url = await this.client.presignedPutObject(this.bucket, key, STREAMED_PUT_URL_EXPIRY_S);
-    const res = await undiciRequest(url, { method: 'PUT', body, headers: { 'content-length': String(size), ...(contentType ? { 'content-type': contentType } : {}) } });
+    // headersTimeout counts while S3 takes no body bytes (the socket needs draining) or has not answered
+    // after the last one; a client that is merely slow to send does not trip it.
+    const res = await undiciRequest(url, {
+      method: 'PUT',
+      body,
+      headers: { 'content-length': String(size), ...(contentType ? { 'content-type': contentType } : {}) },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
     const text = await res.body.text();
     if (res.statusCode !== 200) {
       const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
@@ -224,6 +248,22 @@ export class S3ArtifactStore extends ArtifactStore {
     }
     return new StorageError(StorageErrorCode.Unavailable, `S3 ${this.bucket}: ${detail}`, key, { cause: e });
   }
+}
+
+/**
+ * minio's transport with an idle limit on every socket: connecting, the wait for an answer and each
+ * response body (a download stream) fail with ETIMEDOUT once nothing moves for `timeoutMs`.
+ */
+function idleTimeoutTransport(transport: typeof http | typeof https, timeoutMs: number): Pick<typeof http, 'request'> {
+  const request = (options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void): http.ClientRequest => {
+    const req = transport.request({ ...options, timeout: timeoutMs }, callback);
+    req.on('timeout', () => {
+      const err = Object.assign(new Error(`no answer from S3 for ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      req.destroy(err);
+    });
+    return req;
+  };
+  return { request } as Pick<typeof http, 'request'>;
 }
 
 function parseEndpoint(endpoint: string): { hostname: string; port: number; useSSL: boolean } {

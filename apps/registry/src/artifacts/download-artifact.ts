@@ -9,6 +9,7 @@ import { ModelVersionEntity } from '../versions/model-version.entity';
 import { VersionErrorCode, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { UrlSigner } from './artifact-storage';
+import { withArtifactStore } from './artifact-store-errors';
 
 export interface ArtifactDownload {
   body: Readable;
@@ -37,7 +38,7 @@ export class DownloadArtifact {
   /** The artifact as a stream from S3 (never buffered here). */
   async stream(modelRef: string, rawVersion: string): Promise<ArtifactDownload> {
     const { name, version } = await this.ready(modelRef, rawVersion);
-    const body = await this.store.get(version.artifactKey);
+    const body = await withArtifactStore('reading the artifact', () => this.store.get(version.artifactKey));
     const ext = version.framework === 'onnx' ? '.onnx' : '.bin';
     return { body, size: version.artifactSize, sha256: version.artifactSha256, contentType: version.artifactContentType ?? 'application/octet-stream', fileName: `${name}-v${version.version}${ext}` };
   }

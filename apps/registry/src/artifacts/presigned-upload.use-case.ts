@@ -6,13 +6,13 @@ import { RequestContext } from '@shipyard/service-kit';
 import { ArtifactStore } from '@shipyard/storage';
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { RegistryConfig } from '../config';
 import { REGISTRY_CONFIG } from '../tokens';
 import { ArtifactRejected, VersionErrorCode, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 import { UrlSigner } from './artifact-storage';
+import { readFromArtifactStore, withArtifactStore } from './artifact-store-errors';
 import { FinalizeUpload } from './finalize-upload';
 import { readOnnxSignature } from './onnx-signature';
 import { artifactKey, UploadArtifactUseCase } from './upload-artifact.use-case';
@@ -54,7 +54,7 @@ export class PresignedUploadUseCase {
     const { model, version } = await this.lookup.version(this.ds.manager, modelRef, rawVersion);
     if (version.status === 'READY') throw new VersionStateError(VersionErrorCode.NotPendingUpload, model.name, version.version, version.status);
     const key = version.artifactKey;
-    const stat = key ? await this.store.stat(key) : null;
+    const stat = key ? await withArtifactStore('checking the uploaded artifact', () => this.store.stat(key)) : null;
     if (!key || !stat) throw new ArtifactRejected(VersionErrorCode.UploadMissing, `nothing was uploaded for version ${version.version} of "${model.name}": request an upload URL and PUT the file first`);
     if (stat.size !== cmd.size) {
       const reason = `size mismatch: client says ${cmd.size} bytes, S3 holds ${stat.size}`;
@@ -63,7 +63,7 @@ export class PresignedUploadUseCase {
     }
     // One read of the object computes the hash and feeds the ONNX parser.
     const hash = createHash('sha256');
-    const source = await this.store.get(key);
+    const source = await withArtifactStore('reading the uploaded artifact', () => this.store.get(key));
     let signatureRead: Promise<ModelSignature> | null = null;
     if (version.framework === 'onnx') {
       const toParser = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -72,7 +72,7 @@ export class PresignedUploadUseCase {
       signatureRead.catch(() => undefined);
     }
     source.on('data', (chunk: Buffer) => hash.update(chunk));
-    await finished(source);
+    await readFromArtifactStore('reading the uploaded artifact', source);
     const stored = { sha256: hash.digest('hex'), size: stat.size };
     const signature = await this.uploads.verify(model, version, key, stored, cmd.sha256, signatureRead, 'presigned', ctx);
     return this.finalize.ready(model.id, version.version, { key, size: stored.size, sha256: stored.sha256, contentType: stat.contentType ?? null, signature }, 'presigned', ctx);

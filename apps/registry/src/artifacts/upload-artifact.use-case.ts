@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
@@ -11,6 +11,7 @@ import { ModelEntity } from '../models/model.entity';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 import { ArtifactRejected, VersionErrorCode, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
+import { storeUnavailable } from './artifact-store-errors';
 import { FinalizeUpload } from './finalize-upload';
 import { InvalidOnnxModel, readOnnxSignature } from './onnx-signature';
 
@@ -29,10 +30,14 @@ export function artifactKey(modelId: string, version: number): string {
 /**
  * Streams an artifact from the request into S3 (memory bounded by the S3 part size), hashing it on the
  * way and, for ONNX, reading its signature from a tee of the same bytes. The version becomes READY only
- * after the bytes are stored and checked; any failure leaves it FAILED with the reason and no object.
+ * after the bytes are stored and checked; a rejected upload (size, checksum, not ONNX, interrupted by the
+ * client) leaves it FAILED with the reason and no object. An unavailable store is not the version's
+ * failure: its status is left as it was and the client gets a 503 to retry.
  */
 @Injectable()
 export class UploadArtifactUseCase {
+  private readonly logger = new Logger('artifacts');
+
   constructor(
     private readonly ds: DataSource,
     private readonly lookup: VersionLookup,
@@ -68,9 +73,20 @@ export class UploadArtifactUseCase {
     try {
       stored = await this.store.put(key, toStore, { size, contentType: meta.contentType ?? 'application/octet-stream' });
     } catch (e) {
-      const reason = isStorageError(e, StorageErrorCode.SizeMismatch) ? `received a different number of bytes than Content-Length (${size})` : isStorageError(e, StorageErrorCode.SourceFailed) ? 'the upload was interrupted' : `storing the artifact failed: ${(e as Error).message}`;
+      const unavailable = storeUnavailable(e, 'storing the artifact');
+      if (unavailable) {
+        // Nothing is wrong with this version or its bytes: leave its status as it was (PENDING_UPLOAD stays
+        // PENDING_UPLOAD, no UPLOAD_FAILED event) and answer 503 so that the client retries the same PUT.
+        // A store that failed after taking every byte may hold the object under this attempt's key: drop it
+        // in the background, without holding the response for a store that may not answer.
+        void this.store.delete(key).catch(() => undefined);
+        throw unavailable;
+      }
+      const rejected = isStorageError(e, StorageErrorCode.SizeMismatch) || isStorageError(e, StorageErrorCode.SourceFailed);
+      if (!rejected) this.logger.error(`storing ${key} failed: ${(e as Error).message}`);
+      const reason = isStorageError(e, StorageErrorCode.SizeMismatch) ? `received a different number of bytes than Content-Length (${size})` : isStorageError(e, StorageErrorCode.SourceFailed) ? 'the upload was interrupted' : 'storing the artifact failed (internal error)';
       await this.finalize.failed(model.id, version.version, key, reason, 'stream', ctx);
-      if (isStorageError(e, StorageErrorCode.SizeMismatch) || isStorageError(e, StorageErrorCode.SourceFailed)) throw new ArtifactRejected(VersionErrorCode.SizeMismatch, reason);
+      if (rejected) throw new ArtifactRejected(VersionErrorCode.SizeMismatch, reason);
       throw e;
     }
     const signature = await this.verify(model, version, key, stored, meta.expectedSha256, signatureRead, 'stream', ctx);

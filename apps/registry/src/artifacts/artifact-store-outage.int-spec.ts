@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
+import { DomainError, RequestContext } from '@shipyard/service-kit';
+import { S3ArtifactStore } from '@shipyard/storage';
+import { freePort, S3RVER_CREDENTIALS } from '@shipyard/testing';
+import { RegistryConfig } from '../config';
+import { ModelEntity } from '../models/model.entity';
+import { ModelVersionEntity } from '../versions/model-version.entity';
+import { VersionLookup } from '../versions/version.queries';
+import { DownloadArtifact } from './download-artifact';
+import { FinalizeUpload } from './finalize-upload';
+import { PresignedUploadUseCase } from './presigned-upload.use-case';
+import { UploadArtifactUseCase } from './upload-artifact.use-case';
+
+const MiB = 1024 * 1024;
+const model = { id: '0193a5b0-0000-7000-8000-0000000000aa', name: 'churn' } as ModelEntity;
+const ctx = { requestId: 'req-1', actor: { type: 'user', id: 'u1' }, userId: 'u1', permissions: new Set() } as unknown as RequestContext;
+const config = { SHIPYARD_ARTIFACT_MAX_BYTES: 1024 * MiB, SHIPYARD_ARTIFACT_URL_EXPIRY_S: 3600 } as RegistryConfig;
+
+/** Records what the use cases ask of the version's state; the database side is covered elsewhere. */
+class StandInFinalize {
+  failed: string[] = [];
+  markFailed(_modelId: string, _n: number, _key: string | null, reason: string): Promise<void> {
+    this.failed.push(reason);
+    return Promise.resolve();
+  }
+}
+
+function useCases(store: S3ArtifactStore, version: Partial<ModelVersionEntity>) {
+  const v = { version: 1, framework: 'other', status: 'PENDING_UPLOAD', artifactKey: null, artifactSize: null, artifactSha256: null, artifactContentType: null, ...version } as ModelVersionEntity;
+  const lookup = { version: () => Promise.resolve({ model, version: v }) } as unknown as VersionLookup;
+  const ds = { manager: {} } as unknown as DataSource;
+  const recorder = new StandInFinalize();
+  const finalize = { failed: recorder.markFailed.bind(recorder), ready: () => Promise.reject(new Error('must not become READY')) } as unknown as FinalizeUpload;
+  const upload = new UploadArtifactUseCase(ds, lookup, store, finalize, config);
+  const download = new DownloadArtifact(ds, lookup, store, store, config);
+  const presigned = new PresignedUploadUseCase({} as never, ds, lookup, {} as never, store, store, finalize, upload, config);
+  return { upload, download, presigned, recorder, version: v };
+}
+
+const storeAt = (port: number) => new S3ArtifactStore({ endpoint: `http://127.0.0.1:${port}`, bucket: 'shipyard-artifacts', ...S3RVER_CREDENTIALS, partSize: 64 * MiB, timeoutMs: 1_500 });
+
+async function domainError(promise: Promise<unknown>): Promise<DomainError> {
+  const e: unknown = await promise.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(DomainError);
+  return e as DomainError;
+}
+
+function expectUnavailable(e: DomainError): void {
+  expect({ code: e.code, kind: e.kind }).toEqual({ code: CommonErrorCode.UpstreamUnavailable, kind: ErrorKind.Unavailable });
+  expect(e.message).toMatch(/artifact store is unavailable/);
+  expect(e.message).not.toMatch(/127\.0\.0\.1|ECONN|shipyard-artifacts/);
+}
+
+/** A TCP server standing in for S3: `onConnection` decides what a connection gets. */
+async function tcpServer(onConnection: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, close: () => new Promise<void>((resolve) => (sockets.forEach((s) => s.destroy()), server.close(() => resolve()))) };
+}
+
+/** A client's request body: `size` bytes in 64 KiB chunks, a few ms apart. */
+function clientBody(size: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      setTimeout(() => {
+        sent += 64 * 1024;
+        this.push(randomBytes(64 * 1024));
+      }, 2);
+    },
+  });
+}
+
+describe('artifact use cases when the artifact store (S3) is down', () => {
+  it('answers 503 UPSTREAM_UNAVAILABLE, not 500, when S3 refuses connections; the version is left to retry', async () => {
+    const store = storeAt(await freePort()); // nothing listens there
+    const { upload, recorder, version } = useCases(store, {});
+    const meta = { contentLength: 4 * 64 * 1024, contentType: 'application/octet-stream', expectedSha256: null };
+
+    expectUnavailable(await domainError(upload.execute(model, version, clientBody(meta.contentLength), meta, ctx)));
+    expect(recorder.failed).toEqual([]);
+
+    const ready = useCases(store, { status: 'READY', artifactKey: 'models/m/versions/1/a', artifactSize: 3, artifactSha256: 'a'.repeat(64) });
+    expectUnavailable(await domainError(ready.download.stream(model.name, '1')));
+
+    const pending = useCases(store, { artifactKey: 'models/m/versions/1/b' });
+    expectUnavailable(await domainError(pending.presigned.complete(model.name, '1', { size: 3, sha256: 'a'.repeat(64) }, ctx)));
+  });
+
+  it('answers 503, not 400 SIZE_MISMATCH, when S3 dies in the middle of a streamed upload', async () => {
+    // Reads the first MiB of the PUT, then drops the connection the way a killed server's kernel does.
+    const s3 = await tcpServer((socket) => {
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= MiB) socket.resetAndDestroy();
+      });
+    });
+    try {
+      const { upload, recorder, version } = useCases(storeAt(s3.port), {});
+      const size = 16 * MiB;
+      const e = await domainError(upload.execute(model, version, clientBody(size), { contentLength: size, contentType: null, expectedSha256: null }, ctx));
+      expectUnavailable(e);
+      expect(recorder.failed).toEqual([]);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('answers 503 within seconds when S3 is frozen (accepts, never answers)', async () => {
+    const s3 = await tcpServer((socket) => socket.pause());
+    try {
+      const { upload, version } = useCases(storeAt(s3.port), {});
+      const size = 8 * MiB;
+      const started = Date.now();
+      const outcome = await Promise.race([
+        domainError(upload.execute(model, version, clientBody(size), { contentLength: size, contentType: null, expectedSha256: null }, ctx)),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('upload still hanging after 20 s')), 20_000).unref()),
+      ]);
+      expectUnavailable(outcome);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await s3.close();
+    }
+  }, 60_000);
+});
