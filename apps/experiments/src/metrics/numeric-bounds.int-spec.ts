@@ -1,10 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { ACTOR_HEADER } from '@shipyard/contracts';
-import { createServiceApp } from '@shipyard/service-kit';
-import { TestDatabase, TestNatsServer } from '@shipyard/testing';
-import { ExperimentsModule } from '../app.module';
-import { loadExperimentsConfig } from '../config';
+import { ExperimentsTestApp, startExperimentsApp } from '../../test/experiments-app';
 
 interface Reply {
   status: number;
@@ -16,28 +13,22 @@ interface Reply {
  * times): a number too large is the client's mistake, a 400 naming the field, never PostgreSQL's 500.
  */
 describe('numeric fields of the experiments API are bounded (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let nats: TestNatsServer;
+  let t: ExperimentsTestApp;
   let app: NestFastifyApplication;
   let runId: string;
   let experimentId: string;
   const HUGE = '99999999999999999999';
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([TestDatabase.create(), TestNatsServer.start()]);
-    const config = loadExperimentsConfig({ SHIPYARD_ENV: 'test', SHIPYARD_DATABASE_URL: db.url, SHIPYARD_NATS_URL: nats.url, SHIPYARD_LOG_LEVEL: 'warn' });
-    app = await createServiceApp({ service: 'experiments', title: 'experiments', module: ExperimentsModule.register(config), port: 0, shutdownTimeoutMs: 1000 });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    t = await startExperimentsApp();
+    ({ app } = t);
     experimentId = (await call('POST', '/api/v1/experiments', { name: `bounds-${randomUUID().slice(0, 8)}` })).body.id as string;
     runId = (await call('POST', '/api/v1/runs', { experimentId })).body.id as string;
     expect((await call('POST', `/api/v1/runs/${runId}/metrics`, { key: 'accuracy', value: 0.5, step: 3 })).status).toBe(201);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await t?.stop();
   });
 
   async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Reply> {

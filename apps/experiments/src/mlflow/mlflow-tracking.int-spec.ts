@@ -1,10 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { ACTOR_HEADER, REQUEST_ID_HEADER } from '@shipyard/contracts';
-import { createServiceApp } from '@shipyard/service-kit';
-import { TestDatabase, TestNatsServer } from '@shipyard/testing';
-import { ExperimentsModule } from '../app.module';
-import { loadExperimentsConfig } from '../config';
+import type { TestDatabase } from '@shipyard/testing';
+import { ExperimentsTestApp, startExperimentsApp } from '../../test/experiments-app';
 
 interface Reply {
   status: number;
@@ -13,23 +11,18 @@ interface Reply {
 
 /** The MLflow-compatible tracking routes over HTTP (fastify inject), on real PostgreSQL and NATS. */
 describe('MLflow tracking API (real PostgreSQL)', () => {
+  let t: ExperimentsTestApp;
   let db: TestDatabase;
-  let nats: TestNatsServer;
   let app: NestFastifyApplication;
   const api = '/api/2.0/mlflow';
 
   beforeAll(async () => {
-    [db, nats] = await Promise.all([TestDatabase.create(), TestNatsServer.start()]);
-    const config = loadExperimentsConfig({ SHIPYARD_ENV: 'test', SHIPYARD_DATABASE_URL: db.url, SHIPYARD_NATS_URL: nats.url, SHIPYARD_LOG_LEVEL: 'warn' });
-    app = await createServiceApp({ service: 'experiments', title: 'experiments', module: ExperimentsModule.register(config), port: 0, shutdownTimeoutMs: 1000 });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    t = await startExperimentsApp();
+    ({ app, db } = t);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await nats?.destroy();
-    await db?.drop();
+    await t?.stop();
   });
 
   async function call(method: 'GET' | 'POST', path: string, body?: unknown, requestId = randomUUID()): Promise<Reply> {
