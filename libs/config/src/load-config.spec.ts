@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, assertProductionSafe, baseConfigShape, fields, loadConfig } from './load-config';
+import { ConfigError, assertProductionSafe, baseConfigShape, fields, loadConfig, s3ConfigShape } from './load-config';
 
 describe('loadConfig', () => {
   const shape = { ...baseConfigShape, SHIPYARD_REGISTRY_PORT: fields.port.default(8082), SHIPYARD_S3_SECRET_KEY: z.string().min(8) };
@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(message).toContain('SHIPYARD_DATABASE_URL="mysql://x"');
     expect(message).toContain('SHIPYARD_S3_SECRET_KEY="<redacted>"');
     expect(message).not.toContain('short');
+  });
+
+  it('takes the S3 idle timeout in whole seconds, 30 by default, 1 to 3600', () => {
+    expect(loadConfig(s3ConfigShape, {}).SHIPYARD_S3_TIMEOUT_S).toBe(30);
+    expect(loadConfig(s3ConfigShape, { SHIPYARD_S3_TIMEOUT_S: '5' }).SHIPYARD_S3_TIMEOUT_S).toBe(5);
+    for (const bad of ['0', '-1', '2.5', '3601', 'soon']) expect(() => loadConfig(s3ConfigShape, { SHIPYARD_S3_TIMEOUT_S: bad })).toThrow(/SHIPYARD_S3_TIMEOUT_S/);
   });
 
   it('treats an empty variable as unset', () => {

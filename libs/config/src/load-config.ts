@@ -101,4 +101,6 @@ export const s3ConfigShape = {
   SHIPYARD_S3_REGION: z.string().min(1).default('us-east-1'),
   /** Objects up to this size go up in one PUT; larger ones multipart. Also bounds memory per upload. */
   SHIPYARD_S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(5120).default(64),
+  /** A call or a transfer on which S3 moves nothing for this long fails as unavailable (503), not hangs; an idle limit, not a deadline. */
+  SHIPYARD_S3_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
 };

@@ -18,6 +18,7 @@ function s3Store(config: RegistryConfig, endpoint: string): S3ArtifactStore {
     secretKey: config.SHIPYARD_S3_SECRET_KEY,
     region: config.SHIPYARD_S3_REGION,
     partSize: config.SHIPYARD_S3_PART_SIZE_MB * 1024 * 1024,
+    timeoutMs: config.SHIPYARD_S3_TIMEOUT_S * 1000,
   });
 }
 
