@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { freePort, waitFor } from '@shipyard/testing';
+import { freePort, tcpStandIn, tricklingBody, waitFor } from '@shipyard/testing';
 import { S3ArtifactStore, S3ArtifactStoreOptions, StorageError, StorageErrorCode } from './index';
 
 const MiB = 1024 * 1024;
@@ -51,25 +50,6 @@ class S3Process {
   }
 }
 
-/** A sized body that trickles in, like a client upload; calls `onProgress` with the bytes handed out so far. */
-function trickle(size: number, onProgress: (sent: number) => void, chunk = 64 * 1024, everyMs = 5): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= size) {
-        this.push(null);
-        return;
-      }
-      setTimeout(() => {
-        const n = Math.min(chunk, size - sent);
-        sent += n;
-        this.push(randomBytes(n));
-        onProgress(sent);
-      }, everyMs);
-    },
-  });
-}
-
 async function failure(promise: Promise<unknown>): Promise<{ error: StorageError; ms: number }> {
   const started = Date.now();
   const error: unknown = await promise.then(
@@ -103,11 +83,13 @@ describe('S3ArtifactStore when S3 goes away', () => {
     const server = s3;
     const store = server.store();
     let killed = false;
-    const body = trickle(32 * MiB, (sent) => {
-      if (sent >= 2 * MiB && !killed) {
-        killed = true;
-        server.signal('SIGKILL');
-      }
+    const body = tricklingBody(32 * MiB, {
+      onProgress: (sent) => {
+        if (sent >= 2 * MiB && !killed) {
+          killed = true;
+          server.signal('SIGKILL');
+        }
+      },
     });
 
     const { error } = await failure(store.put('killed/mid-upload.bin', body, { size: 32 * MiB }));
@@ -154,12 +136,16 @@ describe('S3ArtifactStore when S3 goes away', () => {
       const server = s3;
       const store = server.store();
       let frozen = false;
-      const body = trickle(64 * MiB, (sent) => {
-        if (sent >= 2 * MiB && !frozen) {
-          frozen = true;
-          server.signal('SIGSTOP');
-        }
-      }, 256 * 1024, 0);
+      const body = tricklingBody(64 * MiB, {
+        chunk: 256 * 1024,
+        everyMs: 0,
+        onProgress: (sent) => {
+          if (sent >= 2 * MiB && !frozen) {
+            frozen = true;
+            server.signal('SIGSTOP');
+          }
+        },
+      });
       const { error } = await Promise.race([failure(store.put('frozen/stream.bin', body, { size: 64 * MiB })), hang(LIMIT_MS + 10_000)]);
       expect(frozen).toBe(true);
       expect(error.code).toBe(StorageErrorCode.Unavailable);
@@ -169,7 +155,7 @@ describe('S3ArtifactStore when S3 goes away', () => {
       s3 = await S3Process.start();
       const store = s3.store();
       const size = 64 * MiB;
-      await store.put('frozen/download.bin', trickle(size, () => undefined, MiB, 0), { size });
+      await store.put('frozen/download.bin', tricklingBody(size, { chunk: MiB, everyMs: 0 }), { size });
       const stream = await store.get('frozen/download.bin');
       const read = (async () => {
         let received = 0;
@@ -185,7 +171,7 @@ describe('S3ArtifactStore when S3 goes away', () => {
   });
 
   it('does not hang on a server that accepts connections and never answers', async () => {
-    const { port, close } = await silentServer();
+    const { port, close } = await tcpStandIn((socket) => socket.pause()); // accepts, reads nothing, answers nothing: a frozen S3 as the network sees it
     try {
       const store = new S3ArtifactStore({ endpoint: `http://127.0.0.1:${port}`, bucket: BUCKET, accessKey: 'S3RVER', secretKey: 'S3RVER', partSize: 64 * MiB, timeoutMs: TIMEOUT_MS });
       const data = randomBytes(MiB);
@@ -206,23 +192,4 @@ describe('S3ArtifactStore when S3 goes away', () => {
 
 function hang(ms: number): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms).unref());
-}
-
-/** Accepts and reads nothing, answers nothing: a frozen S3 as the network sees it. */
-async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.pause();
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const close = () =>
-    new Promise<void>((resolve) => {
-      sockets.forEach((s) => s.destroy());
-      server.close(() => resolve());
-    });
-  return { port, close };
 }

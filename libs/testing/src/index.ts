@@ -4,3 +4,4 @@ export * from './postgres';
 export * from './service-process';
 export * from './stack';
 export * from './s3-server';
+export * from './stand-ins';

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
 import { DomainError, RequestContext } from '@shipyard/service-kit';
 import { S3ArtifactStore } from '@shipyard/storage';
-import { freePort, S3RVER_CREDENTIALS } from '@shipyard/testing';
+import { freePort, S3RVER_CREDENTIALS, tcpStandIn, tricklingBody } from '@shipyard/testing';
 import { RegistryConfig } from '../config';
 import { ModelEntity } from '../models/model.entity';
 import { ModelVersionEntity } from '../versions/model-version.entity';
@@ -58,41 +55,13 @@ function expectUnavailable(e: DomainError): void {
   expect(e.message).not.toMatch(/127\.0\.0\.1|ECONN|shipyard-artifacts/);
 }
 
-/** A TCP server standing in for S3: `onConnection` decides what a connection gets. */
-async function tcpServer(onConnection: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-    onConnection(socket);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, close: () => new Promise<void>((resolve) => (sockets.forEach((s) => s.destroy()), server.close(() => resolve()))) };
-}
-
-/** A client's request body: `size` bytes in 64 KiB chunks, a few ms apart. */
-function clientBody(size: number): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= size) return void this.push(null);
-      setTimeout(() => {
-        sent += 64 * 1024;
-        this.push(randomBytes(64 * 1024));
-      }, 2);
-    },
-  });
-}
-
 describe('artifact use cases when the artifact store (S3) is down', () => {
   it('answers 503 UPSTREAM_UNAVAILABLE, not 500, when S3 refuses connections; the version is left to retry', async () => {
     const store = storeAt(await freePort()); // nothing listens there
     const { upload, recorder, version } = useCases(store, {});
     const meta = { contentLength: 4 * 64 * 1024, contentType: 'application/octet-stream', expectedSha256: null };
 
-    expectUnavailable(await domainError(upload.execute(model, version, clientBody(meta.contentLength), meta, ctx)));
+    expectUnavailable(await domainError(upload.execute(model, version, tricklingBody(meta.contentLength, { everyMs: 2 }), meta, ctx)));
     expect(recorder.failed).toEqual([]);
 
     const ready = useCases(store, { status: 'READY', artifactKey: 'models/m/versions/1/a', artifactSize: 3, artifactSha256: 'a'.repeat(64) });
@@ -104,7 +73,7 @@ describe('artifact use cases when the artifact store (S3) is down', () => {
 
   it('answers 503, not 400 SIZE_MISMATCH, when S3 dies in the middle of a streamed upload', async () => {
     // Reads the first MiB of the PUT, then drops the connection the way a killed server's kernel does.
-    const s3 = await tcpServer((socket) => {
+    const s3 = await tcpStandIn((socket) => {
       let received = 0;
       socket.on('data', (chunk: Buffer) => {
         received += chunk.length;
@@ -114,7 +83,7 @@ describe('artifact use cases when the artifact store (S3) is down', () => {
     try {
       const { upload, recorder, version } = useCases(storeAt(s3.port), {});
       const size = 16 * MiB;
-      const e = await domainError(upload.execute(model, version, clientBody(size), { contentLength: size, contentType: null, expectedSha256: null }, ctx));
+      const e = await domainError(upload.execute(model, version, tricklingBody(size, { everyMs: 2 }), { contentLength: size, contentType: null, expectedSha256: null }, ctx));
       expectUnavailable(e);
       expect(recorder.failed).toEqual([]);
     } finally {
@@ -123,13 +92,13 @@ describe('artifact use cases when the artifact store (S3) is down', () => {
   });
 
   it('answers 503 within seconds when S3 is frozen (accepts, never answers)', async () => {
-    const s3 = await tcpServer((socket) => socket.pause());
+    const s3 = await tcpStandIn((socket) => socket.pause());
     try {
       const { upload, version } = useCases(storeAt(s3.port), {});
       const size = 8 * MiB;
       const started = Date.now();
       const outcome = await Promise.race([
-        domainError(upload.execute(model, version, clientBody(size), { contentLength: size, contentType: null, expectedSha256: null }, ctx)),
+        domainError(upload.execute(model, version, tricklingBody(size, { everyMs: 2 }), { contentLength: size, contentType: null, expectedSha256: null }, ctx)),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('upload still hanging after 20 s')), 20_000).unref()),
       ]);
       expectUnavailable(outcome);
