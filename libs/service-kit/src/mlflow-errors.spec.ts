@@ -13,7 +13,7 @@ describe('MLflow error translation', () => {
     expect(viaShipyard(new DomainError('RUN_NOT_FOUND', ErrorKind.NotFound, 'run "x" was not found'))).toEqual({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'run "x" was not found' } });
     expect(viaShipyard(new DomainError('VALIDATION_FAILED', ErrorKind.InvalidInput, 'bad'))).toEqual({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad' } });
     expect(viaShipyard(new DomainError('MODEL_NAME_TAKEN', ErrorKind.Conflict, 'taken'))).toEqual({ status: 400, body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: 'taken' } });
-    expect(viaShipyard(new DomainError('RUN_DELETED', ErrorKind.Conflict, 'deleted'))).toEqual({ status: 500, body: { error_code: 'INVALID_STATE', message: 'deleted' } });
+    expect(viaShipyard(new DomainError('RUN_DELETED', ErrorKind.Conflict, 'deleted'))).toEqual({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'deleted' } });
     expect(viaShipyard(new DomainError('FORBIDDEN', ErrorKind.Forbidden, 'no'))).toEqual({ status: 403, body: { error_code: 'PERMISSION_DENIED', message: 'no' } });
     expect(viaShipyard(new DomainError('MALFORMED_JSON', ErrorKind.InvalidInput, 'not JSON'))).toEqual({ status: 400, body: { error_code: 'MALFORMED_REQUEST', message: 'not JSON' } });
   });

@@ -53,7 +53,10 @@ function mlflowCode(status: number, code: string): string {
     case 404:
       return 'RESOURCE_DOES_NOT_EXIST';
     case 409:
-      return 'INVALID_STATE';
+      // A refused state change (logging to a deleted run, a gated move): the caller's request cannot be
+      // done as asked. MLflow's own store answers these INVALID_PARAMETER_VALUE (400); INVALID_STATE is a
+      // 500 that clients retry, and every retry would be refused again.
+      return 'INVALID_PARAMETER_VALUE';
     case 429:
       return 'REQUEST_LIMIT_EXCEEDED';
     case 503:

@@ -169,4 +169,23 @@ describe('MLflow tracking API (real PostgreSQL)', () => {
       expect((await call('POST', 'runs/create', { experiment_id: run.info.experiment_id, run_name: long })).status).toBe(400);
     });
   });
+
+  describe('writes to deleted runs and experiments, answered as MLflow\'s store answers them', () => {
+    const refused = { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/is deleted/) } };
+
+    it('logging to a deleted run is 400 INVALID_PARAMETER_VALUE (not INVALID_STATE, a 500 that clients retry), and nothing is written', async () => {
+      const run = await newRun(await newExperiment());
+      await ok('POST', 'runs/delete', { run_id: run.info.run_id });
+      expect(await call('POST', 'runs/log-metric', { run_id: run.info.run_id, key: 'loss', value: 1, timestamp: 1, step: 0 })).toEqual(refused);
+      expect(await call('POST', 'runs/log-parameter', { run_id: run.info.run_id, key: 'lr', value: '0.1' })).toEqual(refused);
+      const stored = await db.query(`SELECT 1 FROM experiments.metrics WHERE run_id = $1 UNION ALL SELECT 1 FROM experiments.params WHERE run_id = $1`, [run.info.run_id]);
+      expect(stored).toEqual([]);
+    });
+
+    it('creating a run in a deleted experiment is 400 INVALID_PARAMETER_VALUE', async () => {
+      const experimentId = await newExperiment();
+      await ok('POST', 'experiments/delete', { experiment_id: experimentId });
+      expect(await call('POST', 'runs/create', { experiment_id: experimentId })).toEqual(refused);
+    });
+  });
 });
