@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
-import { DomainError } from '@shipyard/service-kit';
+import { DomainError } from './domain-error';
 import { isStorageError, StorageErrorCode } from '@shipyard/storage';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';

@@ -13,3 +13,4 @@ export * from './mlflow-errors';
 export * from './raw-routes';
 export * from './mlflow-filter';
 export * from './database-errors';
+export * from './artifact-store-errors';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { ErrorKind } from '@shipyard/contracts';
-import { DomainError, MlflowInvalidParameter } from '@shipyard/service-kit';
+import { DomainError, MlflowInvalidParameter, withArtifactStore } from '@shipyard/service-kit';
 import { ArtifactStore, isStorageError, S3ArtifactStore, StorageErrorCode } from '@shipyard/storage';
 import type { ExperimentsConfig } from '../config';
 import { EXPERIMENTS_CONFIG } from '../tokens';
@@ -53,20 +53,24 @@ export class RunArtifacts {
 
   async upload(path: string, body: Readable, size: number | undefined, contentType: string | undefined): Promise<void> {
     const key = artifactKey(path);
-    await this.ensureBucket();
-    await this.store.put(key, body, { ...(size !== undefined ? { size } : {}), ...(contentType ? { contentType } : {}) });
+    await withArtifactStore(`uploading ${path}`, async () => {
+      await this.ensureBucket();
+      await this.store.put(key, body, { ...(size !== undefined ? { size } : {}), ...(contentType ? { contentType } : {}) });
+    });
   }
 
   async download(path: string): Promise<{ body: Readable; size: number }> {
     const key = artifactKey(path);
-    const stat = await this.store.stat(key);
-    if (!stat) throw new ArtifactNotFound(path);
-    try {
-      return { body: await this.store.get(key), size: stat.size };
-    } catch (e) {
-      if (isStorageError(e, StorageErrorCode.NotFound)) throw new ArtifactNotFound(path);
-      throw e;
-    }
+    return withArtifactStore(`downloading ${path}`, async () => {
+      const stat = await this.store.stat(key);
+      if (!stat) throw new ArtifactNotFound(path);
+      try {
+        return { body: await this.store.get(key), size: stat.size };
+      } catch (e) {
+        if (isStorageError(e, StorageErrorCode.NotFound)) throw new ArtifactNotFound(path);
+        throw e;
+      }
+    });
   }
 
   /** Direct children of `path`, by base name (MLflow's list-artifacts of the proxy), directories first met. */
@@ -74,19 +78,22 @@ export class RunArtifacts {
     const key = artifactKey(path, true);
     const prefix = key === '' ? ROOT : `${key}/`;
     const out = new Map<string, ArtifactEntry>();
-    try {
-      for await (const o of this.store.list(prefix)) {
-        const rest = o.key.slice(prefix.length);
-        const slash = rest.indexOf('/');
-        const name = slash < 0 ? rest : rest.slice(0, slash);
-        if (!name || out.has(name)) continue;
-        out.set(name, slash < 0 ? { path: name, is_dir: false, file_size: o.size } : { path: name, is_dir: true });
+    return withArtifactStore(`listing ${path || 'the artifact root'}`, async () => {
+      try {
+        for await (const o of this.store.list(prefix)) {
+          const rest = o.key.slice(prefix.length);
+          const slash = rest.indexOf('/');
+          const name = slash < 0 ? rest : rest.slice(0, slash);
+          if (!name || out.has(name)) continue;
+          out.set(name, slash < 0 ? { path: name, is_dir: false, file_size: o.size } : { path: name, is_dir: true });
+        }
+      } catch (e) {
+        // No bucket yet: nothing was ever uploaded, so there is nothing to list.
+        if (isStorageError(e, StorageErrorCode.BucketNotFound)) return [];
+        throw e;
       }
-    } catch (e) {
-      if (isStorageError(e, StorageErrorCode.BucketNotFound)) return [];
-      throw e;
-    }
-    return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
+      return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
+    });
   }
 
   /** mlflow-artifacts:/<path> for locations in this service's bucket, so MLflow clients go through the proxy. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { withArtifactStore } from '@shipyard/service-kit';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { DownloadUrlResponse } from '@shipyard/contracts';
@@ -9,7 +10,6 @@ import { ModelVersionEntity } from '../versions/model-version.entity';
 import { VersionErrorCode, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { UrlSigner } from './artifact-storage';
-import { withArtifactStore } from './artifact-store-errors';
 
 export interface ArtifactDownload {
   body: Readable;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CompleteUploadRequest, ModelSignature, UploadUrlResponse, VersionResponse } from '@shipyard/contracts';
 import { Transactions } from '@shipyard/persistence';
-import { RequestContext } from '@shipyard/service-kit';
+import { readFromArtifactStore, RequestContext, withArtifactStore } from '@shipyard/service-kit';
 import { ArtifactStore } from '@shipyard/storage';
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
@@ -12,7 +12,6 @@ import { ArtifactRejected, VersionErrorCode, VersionStateError } from '../versio
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 import { UrlSigner } from './artifact-storage';
-import { readFromArtifactStore, withArtifactStore } from './artifact-store-errors';
 import { FinalizeUpload } from './finalize-upload';
 import { readOnnxSignature } from './onnx-signature';
 import { artifactKey, UploadArtifactUseCase } from './upload-artifact.use-case';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { ErrorKind, ModelSignature, VersionResponse } from '@shipyard/contracts';
-import { DomainError, RequestContext } from '@shipyard/service-kit';
+import { DomainError, RequestContext, storeUnavailable } from '@shipyard/service-kit';
 import { ArtifactStore, isStorageError, StorageErrorCode } from '@shipyard/storage';
 import { RegistryConfig } from '../config';
 import { REGISTRY_CONFIG } from '../tokens';
@@ -11,7 +11,6 @@ import { ModelEntity } from '../models/model.entity';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 import { ArtifactRejected, VersionErrorCode, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
-import { storeUnavailable } from './artifact-store-errors';
 import { FinalizeUpload } from './finalize-upload';
 import { InvalidOnnxModel, readOnnxSignature } from './onnx-signature';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErrorKind, RESOLVE_MODEL_VERSION_RPC } from '@shipyard/contracts';
-import { DomainError, RpcServer } from '@shipyard/service-kit';
+import { DomainError, RpcServer, withArtifactStore } from '@shipyard/service-kit';
 import { z } from 'zod';
 import { ArtifactStore } from '@shipyard/storage';
 import { RegistryConfig } from '../config';
@@ -66,7 +66,8 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       artifact = { key: version.artifactKey, size: version.artifactSize, sha256: version.artifactSha256 };
     } else if (version.sourceUri) {
       // An MLflow-style version (registered from a run's artifacts, framework unknown): the ONNX file its source points at.
-      artifact = await this.sources.locate(version.sourceUri, requestId);
+      const source = version.sourceUri;
+      artifact = await withArtifactStore(`locating the ONNX file of version ${version.version} of "${model.name}"`, () => this.sources.locate(source, requestId));
       if (framework === 'other') framework = 'onnx';
     } else {
       throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
@@ -80,7 +81,7 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       aliases: view.aliases,
       framework,
       signature: version.signature,
-      artifact: { ...artifact, url: await this.store.presignedGetUrl(artifact.key, req.urlExpirySeconds ?? this.config.SHIPYARD_ARTIFACT_URL_EXPIRY_S) },
+      artifact: { ...artifact, url: await withArtifactStore('signing the artifact URL', () => this.store.presignedGetUrl(artifact.key, req.urlExpirySeconds ?? this.config.SHIPYARD_ARTIFACT_URL_EXPIRY_S)) },
     };
   }
 }

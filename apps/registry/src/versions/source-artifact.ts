@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
 import { DomainError } from '@shipyard/service-kit';
-import { ArtifactStat, ArtifactStore } from '@shipyard/storage';
+import { ArtifactStat, ArtifactStore, StorageError, StorageErrorCode } from '@shipyard/storage';
 import type { RegistryConfig } from '../config';
 import { RunSummaries } from '../gates/run-summaries';
 import { REGISTRY_CONFIG } from '../tokens';
@@ -69,7 +69,13 @@ export class SourceArtifacts {
 
   private async hash(key: string): Promise<string> {
     const hash = createHash('sha256');
-    for await (const chunk of await this.store.get(key)) hash.update(chunk as Buffer);
+    const body = await this.store.get(key);
+    try {
+      for await (const chunk of body) hash.update(chunk as Buffer);
+    } catch (e) {
+      // The object was there (stat, get); a read that breaks midway is the store's failure, not the source's.
+      throw new StorageError(StorageErrorCode.Unavailable, `reading ${key} broke off: ${(e as Error).message}`, key, { cause: e });
+    }
     return hash.digest('hex');
   }
 
