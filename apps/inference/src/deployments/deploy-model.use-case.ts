@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { CommonErrorCode, DEPLOYMENT_CREATED, DeployModelRequest, ErrorKind, ServedModelResponse } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions, uuidv7 } from '@shipyard/persistence';
 import { DomainError, formatActor, RequestContext } from '@shipyard/service-kit';
-import { InferenceErrorCode, ModelManager } from '../models/model-manager';
-import { ModelRef } from '../models/model-ref';
+import { InferenceErrorCode, ModelManager, ModelSource } from '../models/model-manager';
+import { formatModelRef, ModelRef } from '../models/model-ref';
+import { ServedModel } from '../models/served-model';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsRepository } from './deployments.repository';
 import { toServedModelResponse } from './served-model.mapper';
@@ -15,6 +16,8 @@ import { toServedModelResponse } from './served-model.mapper';
  */
 @Injectable()
 export class DeployModelUseCase {
+  private readonly logger = new Logger('deployments');
+
   constructor(
     private readonly models: ModelManager,
     private readonly tx: Transactions,
@@ -30,9 +33,24 @@ export class DeployModelUseCase {
     // is served under here, else the registry's spelling.
     const model = this.models.entry(cmd.model)?.name ?? (await this.models.registryName(asked));
     const ref: ModelRef = { ...asked, model };
+    const existing = this.models.entry(model);
+    const before = existing ? { ref: existing.ref, source: existing.source } : null;
     const served = await this.models.deploy(ref, 'deployment', { undoOnFailure: true });
     const now = new Date();
-    await this.tx.run(async (em) => {
+    try {
+      await this.record(cmd, ctx, model, served, now);
+    } catch (e) {
+      this.revert(model, before, e);
+      throw e;
+    }
+    const entry = this.models.entry(model);
+    if (!entry) throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.Conflict, `model "${model}" was unloaded while it deployed`);
+    return toServedModelResponse(entry);
+  }
+
+  /** The deployment row and its event, in one transaction. */
+  private record(cmd: DeployModelRequest, ctx: RequestContext, model: string, served: ServedModel, now: Date): Promise<void> {
+    return this.tx.run(async (em) => {
       const row = await this.deployments.upsert(
         em,
         Object.assign(new DeploymentEntity(), { id: uuidv7(now.getTime()), model, version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null, createdBy: formatActor(ctx.actor), createdAt: now, updatedAt: now }),
@@ -45,8 +63,17 @@ export class DeployModelUseCase {
         payload: { id: row.id, model, reference: { version: cmd.version ?? null, alias: cmd.alias ?? null, stage: cmd.stage ?? null }, servedVersion: served.version, sha256: served.sha256 },
       });
     });
-    const entry = this.models.entry(model);
-    if (!entry) throw new DomainError(InferenceErrorCode.ModelNotServed, ErrorKind.Conflict, `model "${model}" was unloaded while it deployed`);
-    return toServedModelResponse(entry);
+  }
+
+  /**
+   * The version serves here but nothing recorded it (the database failed): no other replica would
+   * follow, and this one would drop it at its next restart. The call fails, so the model goes back to
+   * what it was: unloaded if it was not served, else its previous reference, reloaded beside the new
+   * version (which serves until the swap, so no request fails meanwhile).
+   */
+  private revert(model: string, before: { ref: ModelRef; source: ModelSource } | null, cause: unknown): void {
+    this.logger.warn(`${model}: the deployment could not be recorded (${(cause as Error).message}); ${before ? `back to ${formatModelRef(before.ref)}` : 'unloading it'}`);
+    if (before) this.models.serveInBackground(before.ref, before.source, { required: false });
+    else void this.models.unload(model);
   }
 }

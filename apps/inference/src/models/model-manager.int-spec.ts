@@ -265,4 +265,33 @@ describe('model manager: hot swap, deployments, failures (real PG, NATS, worker 
       { subject: 'shipyard.inference.deployment.deleted.v1', model: 'mlp' },
     ]);
   });
+
+  it('a deploy that loads but cannot be recorded (database unavailable) answers 503 and leaves the model as it was', async () => {
+    h.registry.addVersion('unrecorded', logisticModel(3).bytes);
+    h.registry.addVersion('unrecorded', logisticModel(4).bytes);
+    const version = async () => (await json<{ model_version: string }>(url, 'POST', '/v2/models/unrecorded/infer', { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, LOGISTIC_FEATURES], data: Array.from(sampleRows(1, LOGISTIC_FEATURES)) }] })).body.model_version;
+    // The row write fails the way a database going down does (SQLSTATE 57P03, cannot_connect_now).
+    await h.db.query(`CREATE FUNCTION inference.refuse_unrecorded() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.model = 'unrecorded' THEN RAISE EXCEPTION 'the database system is starting up' USING ERRCODE = '57P03'; END IF; RETURN NEW; END $$`);
+    await h.db.query(`CREATE TRIGGER refuse_unrecorded BEFORE INSERT OR UPDATE ON inference.deployments FOR EACH ROW EXECUTE FUNCTION inference.refuse_unrecorded()`);
+    try {
+      // Not served before: it is not served after.
+      const refused = await json<{ error: { code: string } }>(url, 'POST', '/api/v1/inference/models', { model: 'unrecorded', version: 2 }, ACTOR_HEADERS);
+      expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 503, code: 'UPSTREAM_UNAVAILABLE' });
+      await eventually('unloaded again', async () => (await fetch(`${url}/v2/models/unrecorded/ready`)).status === 404);
+
+      // Served at version 1: back to version 1.
+      await h.db.query('ALTER TABLE inference.deployments DISABLE TRIGGER refuse_unrecorded');
+      expect((await json(url, 'POST', '/api/v1/inference/models', { model: 'unrecorded', version: 1 }, ACTOR_HEADERS)).status).toBe(201);
+      await h.db.query('ALTER TABLE inference.deployments ENABLE TRIGGER refuse_unrecorded');
+      expect((await json(url, 'POST', '/api/v1/inference/models', { model: 'unrecorded', version: 2 }, ACTOR_HEADERS)).status).toBe(503);
+      await eventually('back to version 1', async () => (await version()) === '1');
+      const listed = await json<{ items: Array<{ name: string; reference: string; version: number; state: string }> }>(url, 'GET', '/api/v1/inference/models', undefined, ACTOR_HEADERS);
+      expect(listed.body.items.find((i) => i.name === 'unrecorded')).toMatchObject({ reference: 'unrecorded:1', version: 1, state: 'ready' });
+      expect(await h.db.query(`SELECT version FROM inference.deployments WHERE model = 'unrecorded'`)).toEqual([{ version: 1 }]);
+    } finally {
+      await h.db.query('DROP TRIGGER refuse_unrecorded ON inference.deployments');
+      await h.db.query('DROP FUNCTION inference.refuse_unrecorded()');
+    }
+  });
 });
