@@ -1,7 +1,7 @@
 import { errors, Pool } from 'undici';
 import { ErrorKind } from '@shipyard/contracts';
 import { DomainError } from '@shipyard/service-kit';
-import { UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
+import { connectionOptions, UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
 
 class WarningsLog {
   readonly lines: string[] = [];
@@ -27,6 +27,18 @@ describe('upstreamHeaders', () => {
   it('drops Expect (answered by the gateway itself, and refused by undici) with the other hop-by-hop headers', () => {
     const out = upstreamHeaders({ expect: '100-continue', connection: 'keep-alive', 'content-type': 'application/json', 'content-length': '2', 'x-request-id': 'r1' }, '10.0.0.1', undefined);
     expect(out).toEqual({ 'content-type': 'application/json', 'content-length': '2', 'x-request-id': 'r1', 'x-forwarded-for': '10.0.0.1' });
+  });
+
+  it('drops the headers a client names in Connection (hop-by-hop by declaration), but never the body framing or the request id', () => {
+    const incoming = { connection: 'keep-alive, X-Trace-Hop ,x-debug, Content-Length, content-type, x-request-id', 'x-trace-hop': '1', 'x-debug': 'yes', 'x-kept': 'k', 'content-type': 'application/json', 'content-length': '2', 'x-request-id': 'r1' };
+    expect(upstreamHeaders(incoming, '10.0.0.1', undefined)).toEqual({ 'x-kept': 'k', 'content-type': 'application/json', 'content-length': '2', 'x-request-id': 'r1', 'x-forwarded-for': '10.0.0.1' });
+  });
+});
+
+describe('connectionOptions', () => {
+  it('is null for the usual Connection values, so the hot path does no work', () => {
+    for (const v of [undefined, 'keep-alive', 'close', 'Keep-Alive', 'keep-alive, close', 'content-length']) expect(connectionOptions(v)).toBeNull();
+    expect(connectionOptions('Upgrade, X-A')).toEqual(new Set(['upgrade', 'x-a']));
   });
 });
 

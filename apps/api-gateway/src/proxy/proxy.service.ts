@@ -16,6 +16,25 @@ import { UpstreamName, Upstreams } from './upstreams';
 const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'proxy-authorization', 'authorization', 'x-api-key', 'cookie', ACTOR_HEADER, USER_HEADER, PERMISSIONS_HEADER]);
 export const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
+/** Never dropped because a client named them in `Connection`: the body's framing and type are end to end. */
+const END_TO_END = new Set(['content-length', 'content-type', 'content-encoding', REQUEST_ID_HEADER]);
+
+/**
+ * The extra hop-by-hop headers a client declared in `Connection` (RFC 9110 §7.6.1: a proxy removes
+ * them before forwarding), or null when it names only `keep-alive` / `close` (the usual case, no work).
+ */
+export function connectionOptions(connection: string | undefined): Set<string> | null {
+  if (connection === undefined) return null;
+  const lower = connection.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return null;
+  const named = new Set<string>();
+  for (const token of lower.split(',')) {
+    const name = token.trim();
+    if (name && name !== 'keep-alive' && name !== 'close' && !END_TO_END.has(name)) named.add(name);
+  }
+  return named.size ? named : null;
+}
+
 export interface ForwardOptions {
   /** Overrides the upstream headers/body timeout (long uploads and downloads). */
   timeoutMs?: number;
@@ -93,8 +112,9 @@ export function upstreamRequestHeaders(req: FastifyRequest, principal: Principal
 /** `upstreamRequestHeaders` from the parts (the raw inference routes have no FastifyRequest). */
 export function upstreamHeaders(incoming: IncomingHttpHeaders, ip: string, principal: Principal | undefined): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
+  const named = connectionOptions(incoming.connection);
   for (const name in incoming) {
-    if (!DROP_REQUEST.has(name)) out[name] = incoming[name];
+    if (!DROP_REQUEST.has(name) && !named?.has(name)) out[name] = incoming[name];
   }
   out[REQUEST_ID_HEADER] = incoming[REQUEST_ID_HEADER];
   out['x-forwarded-for'] = ip;
