@@ -4,9 +4,10 @@ import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { Caller } from '../common/caller';
 import { ParamImmutable, RunDeleted, RunNotFound } from '../common/errors';
+import { isUniqueViolation } from '../common/sql';
 import { RunsRepository } from '../runs/runs.repository';
-import { LogBatchCommand, validateBatch } from './batch-validation';
-import { RunDataRepository } from './run-data.repository';
+import { LogBatchCommand, ValidBatch, validateBatch } from './batch-validation';
+import { METRIC_POINT_KEY, RunDataRepository } from './run-data.repository';
 
 /**
  * Every way of logging (one param, one metric, one tag, a batch) goes through here: validate it all,
@@ -23,6 +24,16 @@ export class LogBatchUseCase {
 
   async execute(runId: string, cmd: LogBatchCommand, caller: Caller): Promise<LogBatchResponse> {
     const batch = validateBatch(cmd);
+    try {
+      return await this.write(runId, batch, caller, false);
+    } catch (e) {
+      // A metric point already logged (a retried batch) or repeated in this one: again, skipping those.
+      if (!isUniqueViolation(e, METRIC_POINT_KEY)) throw e;
+      return this.write(runId, batch, caller, true);
+    }
+  }
+
+  private write(runId: string, batch: ValidBatch, caller: Caller, skipLoggedMetrics: boolean): Promise<LogBatchResponse> {
     const counts = { metrics: batch.metrics.keys.length, params: batch.params.size, tags: Object.keys(batch.tags).length };
     return this.tx.run(async (em) => {
       // FOR SHARE: concurrent batches to one run proceed together; a delete waits for them.
@@ -31,7 +42,7 @@ export class LogBatchUseCase {
       if (run.lifecycle_stage !== 'active') throw new RunDeleted(run.id);
       const conflicts = await this.data.insertParams(em, run.id, batch.params);
       if (conflicts.length) throw new ParamImmutable(conflicts);
-      await this.data.insertMetrics(em, run.id, batch.metrics);
+      await this.data.insertMetrics(em, run.id, batch.metrics, skipLoggedMetrics);
       await this.data.upsertTags(em, run.id, batch.tags);
       await this.outbox.add(em, {
         subject: RUN_DATA_LOGGED,

@@ -14,6 +14,8 @@ export interface MetricHistoryCommand {
   cursor?: string;
 }
 
+const isInteger = (v: string | number | undefined): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
 @Injectable()
 export class MetricHistoryQuery {
   constructor(
@@ -22,7 +24,7 @@ export class MetricHistoryQuery {
     private readonly data: RunDataRepository,
   ) {}
 
-  /** Points of one metric in step order (then timestamp, then logging order), optionally within [minStep, maxStep]. */
+  /** Points of one metric in step order (then timestamp, then value; each point once), optionally within [minStep, maxStep]. */
   async execute(runId: string, q: MetricHistoryCommand): Promise<MetricHistoryResponse> {
     const run = await this.runs.find(this.ds.manager, runId);
     if (!run) throw new RunNotFound(runId);
@@ -30,9 +32,11 @@ export class MetricHistoryQuery {
     let after: [number, number, number] | undefined;
     if (q.cursor) {
       try {
-        const c = decodeCursor(q.cursor, 4);
-        if (c[0] !== q.key || !c.slice(1).every((v) => typeof v === 'number' && Number.isSafeInteger(v))) throw new InvalidCursorError();
-        after = [c[1] as number, c[2] as number, c[3] as number];
+        const [key, step, timestamp, value] = decodeCursor(q.cursor, 4);
+        if (key !== q.key || !isInteger(step) || !isInteger(timestamp) || typeof value !== 'string') throw new InvalidCursorError();
+        const v = Number(value);
+        if (Number.isNaN(v) && value !== 'NaN') throw new InvalidCursorError();
+        after = [step, timestamp, v];
       } catch (e) {
         if (e instanceof InvalidCursorError) throw new InvalidCursor();
         throw e;
@@ -44,7 +48,8 @@ export class MetricHistoryQuery {
     return {
       key: q.key,
       items: page.map((p) => ({ value: p.value, timestamp: p.timestamp, step: p.step })),
-      nextCursor: points.length > limit && last ? encodeCursor([q.key, last.step, last.timestamp, last.seq]) : null,
+      // The value as text: exact (shortest round-trip form), and NaN/±Infinity survive JSON.
+      nextCursor: points.length > limit && last ? encodeCursor([q.key, last.step, last.timestamp, String(last.value)]) : null,
     };
   }
 }

@@ -11,11 +11,13 @@ export interface MetricColumns {
   steps: number[];
 }
 
+/** The unique index that makes a metric point (run, key, step, timestamp, value) one row. */
+export const METRIC_POINT_KEY = 'metrics_point_key';
+
 export interface MetricPoint {
   value: number;
   timestamp: number;
   step: number;
-  seq: number;
 }
 
 const OID = { int8: 20, text: 25, float8: 701 } as const;
@@ -84,12 +86,17 @@ export class RunDataRepository {
    * timestamp), value breaking ties. DISTINCT ON picks each key's best point of the batch (one row per
    * key, sorted, so concurrent batches lock keys in one order); an existing row is replaced only by a
    * higher (step, timestamp, value). One round trip and one copy of the arrays (binary, see binaryArray) for both tables.
+   *
+   * A point is logged once (the unique metrics_point_key): a plain INSERT fails with a unique violation
+   * on a point already there (an MLflow client retrying a batch that had committed) or repeated in the
+   * batch, and the caller then runs its transaction again with `skipLogged`, which skips such points
+   * (ON CONFLICT DO NOTHING costs a speculative insertion per row, ~12 % of ingest, so only then).
    */
-  async insertMetrics(em: EntityManager, runId: string, m: MetricColumns): Promise<void> {
+  async insertMetrics(em: EntityManager, runId: string, m: MetricColumns, skipLogged = false): Promise<void> {
     if (m.keys.length === 0) return;
     await em.query(
       `WITH t AS (SELECT k, v, ts, st FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) AS u(k, v, ts, st)),
-       history AS (INSERT INTO experiments.metrics (run_id, key, value, timestamp, step) SELECT $1::uuid, k, v, ts, st FROM t)
+       history AS (INSERT INTO experiments.metrics (run_id, key, value, timestamp, step) SELECT $1::uuid, k, v, ts, st FROM t${skipLogged ? ' ON CONFLICT (run_id, key, step, timestamp, value) DO NOTHING' : ''})
        INSERT INTO experiments.latest_metrics AS l (run_id, key, value, timestamp, step)
        SELECT DISTINCT ON (k) $1::uuid, k, v, ts, st FROM t
        ORDER BY k, st DESC, ts DESC, v DESC
@@ -134,21 +141,22 @@ export class RunDataRepository {
     return deleted[0]?.value ?? null;
   }
 
-  /** One metric's points in (step, timestamp, logging order), from the (run_id, key, step, timestamp, seq) index. */
+  /** One metric's points in (step, timestamp, value) order, each once, from the unique (run_id, key, step, timestamp, value) index. */
   async history(em: EntityManager, runId: string, key: string, f: { minStep?: number; maxStep?: number; after?: [number, number, number]; limit: number }): Promise<MetricPoint[]> {
     const params: unknown[] = [runId, key];
     const where = ['run_id = $1', 'key = $2'];
     if (f.minStep !== undefined) where.push(`step >= $${params.push(f.minStep)}`);
     if (f.maxStep !== undefined) where.push(`step <= $${params.push(f.maxStep)}`);
     if (f.after) {
-      const [s, t, q] = f.after;
-      where.push(`(step, timestamp, seq) > ($${params.push(s)}::int8, $${params.push(t)}::int8, $${params.push(q)}::int8)`);
+      const [s, t, v] = f.after;
+      // NaN travels as 'NaN' and sorts above every number in PostgreSQL, equal to itself: a total order.
+      where.push(`(step, timestamp, value) > ($${params.push(s)}::int8, $${params.push(t)}::int8, $${params.push(v)}::float8)`);
     }
-    const found = await rows<{ value: number; timestamp: string; step: string; seq: string }>(
+    const found = await rows<{ value: number; timestamp: string; step: string }>(
       em,
-      `SELECT value, timestamp, step, seq FROM experiments.metrics WHERE ${where.join(' AND ')} ORDER BY step, timestamp, seq LIMIT $${params.push(f.limit)}`,
+      `SELECT value, timestamp, step FROM experiments.metrics WHERE ${where.join(' AND ')} ORDER BY step, timestamp, value LIMIT $${params.push(f.limit)}`,
       params,
     );
-    return found.map((r) => ({ value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), seq: Number(r.seq) }));
+    return found.map((r) => ({ value: r.value, timestamp: Number(r.timestamp), step: Number(r.step) }));
   }
 }

@@ -170,6 +170,42 @@ describe('MLflow tracking API (real PostgreSQL)', () => {
     });
   });
 
+  describe('a metric point is logged once (run, key, step, timestamp, value), as in MLflow\'s SQL store', () => {
+    type History = { metrics?: Array<{ value: unknown; step: number; timestamp: number }>; next_page_token?: string };
+
+    it('a retried log-batch, a point repeated in a batch and log-metric of a logged point add nothing; another value at the same step is a point', async () => {
+      const runId = (await newRun(await newExperiment())).info.run_id;
+      const batch = { run_id: runId, metrics: [{ key: 'loss', value: 1, timestamp: 10, step: 0 }, { key: 'loss', value: 1, timestamp: 10, step: 0 }, { key: 'loss', value: 0.5, timestamp: 20, step: 1 }, { key: 'loss', value: 'NaN', timestamp: 30, step: 2 }] };
+      await ok('POST', 'runs/log-batch', batch);
+      await ok('POST', 'runs/log-batch', batch); // the client's retry
+      await ok('POST', 'runs/log-metric', { run_id: runId, key: 'loss', value: 0.5, timestamp: 20, step: 1 });
+      await ok('POST', 'runs/log-metric', { run_id: runId, key: 'loss', value: 'NaN', timestamp: 30, step: 2 });
+      await ok('POST', 'runs/log-metric', { run_id: runId, key: 'loss', value: 0.75, timestamp: 20, step: 1 });
+      const history = await ok<History>('GET', `metrics/get-history?run_id=${runId}&metric_key=loss`);
+      expect(history.metrics).toEqual([
+        { key: 'loss', value: 1, timestamp: 10, step: 0 },
+        { key: 'loss', value: 0.5, timestamp: 20, step: 1 },
+        { key: 'loss', value: 0.75, timestamp: 20, step: 1 },
+        { key: 'loss', value: 'NaN', timestamp: 30, step: 2 },
+      ]);
+      expect(await db.query(`SELECT count(*)::int AS n FROM experiments.metrics WHERE run_id = $1`, [runId])).toEqual([{ n: 4 }]);
+    });
+
+    it('pages through points that share a step and a timestamp in value order, NaN and infinities included, each once', async () => {
+      const runId = (await newRun(await newExperiment())).info.run_id;
+      const values: Array<number | string> = [3, 1, 'NaN', 2, '-Infinity', 'Infinity', 0.1 + 0.2];
+      await ok('POST', 'runs/log-batch', { run_id: runId, metrics: values.map((value) => ({ key: 'tie', value, timestamp: 5, step: 7 })) });
+      const seen: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const page: History = await ok<History>('GET', `metrics/get-history?run_id=${runId}&metric_key=tie&max_results=2${token ? `&page_token=${token}` : ''}`);
+        seen.push(...(page.metrics ?? []).map((m) => m.value));
+        token = page.next_page_token;
+      } while (token);
+      expect(seen).toEqual(['-Infinity', 0.1 + 0.2, 1, 2, 3, 'Infinity', 'NaN']);
+    });
+  });
+
   describe('writes to deleted runs and experiments, answered as MLflow\'s store answers them', () => {
     const refused = { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/is deleted/) } };
 
