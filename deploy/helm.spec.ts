@@ -330,6 +330,21 @@ describe('Helm chart helm/shipyard', () => {
     expect(job?.env?.find((e) => e.name === 'SHIPYARD_AUDIT_DB_ROLE')?.value).toBe('audit_rw');
   });
 
+  it('runs a service under its own database role (services.<name>.database) while its migrations Job keeps the owner\'s URL', () => {
+    const objects = render(['--set', 'services.audit.database.existingSecret=audit-db', '--set', 'services.audit.database.urlKey=url']);
+    const dbRef = (kind: string, component: string) =>
+      ofKind(objects, kind)
+        .find((o) => o.metadata.labels?.['app.kubernetes.io/component'] === component)
+        ?.spec?.template?.spec.containers[0]?.env?.find((e) => e.name === 'SHIPYARD_DATABASE_URL')?.valueFrom?.secretKeyRef;
+    expect(dbRef('Deployment', 'audit')).toMatchObject({ name: 'audit-db', key: 'url' });
+    expect(dbRef('Job', 'migrate-audit')).toMatchObject({ name: 'shipyard-database', key: 'SHIPYARD_DATABASE_URL' });
+    expect(dbRef('Deployment', 'registry')).toMatchObject({ name: 'shipyard-database', key: 'SHIPYARD_DATABASE_URL' });
+    // The key defaults to database.urlKey; a Secret name is required.
+    const keyDefault = ofKind(render(['--set', 'services.audit.database.existingSecret=audit-db']), 'Deployment').find((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'audit');
+    expect(keyDefault?.spec?.template?.spec.containers[0]?.env?.find((e) => e.name === 'SHIPYARD_DATABASE_URL')?.valueFrom?.secretKeyRef).toMatchObject({ name: 'audit-db', key: 'SHIPYARD_DATABASE_URL' });
+    expect(helmTemplate(['--set', 'services.audit.database.urlKey=url']).status).not.toBe(0);
+  });
+
   it('pins each service to its own image digest (image.digests.<service>), the others keep the tag', () => {
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
     const objects = render(['--set', `image.digests.registry=${digest('a')}`, '--set', `image.digests.inference=${digest('b')}`]);

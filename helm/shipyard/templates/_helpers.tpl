@@ -118,7 +118,9 @@ secretKeyRef per external system the service `uses`. dict "root" $ "service" nam
 - name: SHIPYARD_SHUTDOWN_TIMEOUT_MS
   value: {{ $v.shutdownTimeoutMs | int | quote }}
 {{- if has "database" $uses }}
-{{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_DATABASE_URL" "secret" $v.database.existingSecret "key" $v.database.urlKey) }}
+{{- /* A service may run under its own, least-privilege role (services.<name>.database); its migrations Job keeps the owner's URL. */}}
+{{- $db := $cfg.database | default dict }}
+{{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_DATABASE_URL" "secret" ($db.existingSecret | default $v.database.existingSecret) "key" ($db.urlKey | default $v.database.urlKey)) }}
 - name: SHIPYARD_DATABASE_POOL_SIZE
   value: {{ $v.database.poolSize | int | quote }}
 {{- end }}
