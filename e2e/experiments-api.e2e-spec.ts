@@ -354,4 +354,23 @@ describe('experiments API through the gateway (services as processes)', () => {
     expect(events.map((e) => e.action)).toEqual(['run.created', 'run.updated', 'run.data_logged', 'run.tag_deleted', 'run.deleted', 'run.restored']);
     expect(events[1]).toMatchObject({ payload: { status: 'KILLED', changed: ['status', 'endTime'] }, before: { status: 'RUNNING', endTime: null } });
   });
+
+  it('a create retried with the same Idempotency-Key through the gateway makes one run, audited once, and answers the first answer again', async () => {
+    const experimentId = (await createExperiment()).id;
+    const key = `retry-${randomUUID()}`;
+    const send = () => request<Run>(as(scientist.token), 'POST', '/api/v1/runs', { body: { experimentId, name: 'once' }, headers: { 'idempotency-key': key } });
+    const first = await send();
+    const retry = await send();
+    expect(first.status).toBe(201);
+    expect({ status: retry.status, body: retry.body, replayed: retry.headers.get('idempotent-replayed') }).toEqual({ status: 201, body: first.body, replayed: 'true' });
+    const runs = await request<{ items: Run[] }>(gw, 'POST', '/api/v1/runs/search', { body: { experimentIds: [experimentId] } });
+    expect(runs.body.items.map((r) => r.id)).toEqual([first.body.id]);
+    // Another caller's identical key is its own request.
+    expect((await request<Run>(gw, 'POST', '/api/v1/runs', { body: { experimentId, name: 'once' }, headers: { 'idempotency-key': key } })).body.id).not.toBe(first.body.id);
+    const created = await waitFor('the run.created event', async () => {
+      const e = await auditEvents(gw, { aggregateId: first.body.id });
+      return e.length > 0 ? e : null;
+    });
+    expect(created.map((e) => e.action)).toEqual(['run.created']);
+  });
 });

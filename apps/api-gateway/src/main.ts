@@ -3,6 +3,7 @@ import { bootstrapService, runMain } from '@shipyard/service-kit';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { configureGatewayHttp } from './gateway-http';
+import { documentIdempotency } from './openapi-idempotency';
 
 runMain(async () => {
   const config = loadGatewayConfig();
@@ -15,5 +16,6 @@ runMain(async () => {
     shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
     bodyParser: false,
     configure: (app) => configureGatewayHttp(app, config),
+    openApi: documentIdempotency,
   });
 });

@@ -52,7 +52,7 @@ export class ExperimentsModule {
         ServiceKitModule.forRoot({
           service: 'experiments',
           config,
-          database: { schema: 'experiments', entities: [], migrations: experimentsMigrations, outbox: true },
+          database: { schema: 'experiments', entities: [], migrations: experimentsMigrations, outbox: true, idempotency: true },
           ...(logDestination ? { logDestination } : {}),
         }),
       ],

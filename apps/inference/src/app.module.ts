@@ -19,7 +19,7 @@ export class InferenceModule {
         ServiceKitModule.forRoot({
           service: 'inference',
           config,
-          database: { schema: 'inference', entities: [DeploymentEntity], migrations: inferenceMigrations, outbox: true },
+          database: { schema: 'inference', entities: [DeploymentEntity], migrations: inferenceMigrations, outbox: true, idempotency: true },
           ...(logDestination ? { logDestination } : {}),
           // The data plane counts requests, latency and errors in metrics; a log line each would cost more than the inference.
           unloggedPaths: ['v2/*path', 'api/v1/predict/*path'],

@@ -42,7 +42,7 @@ export class RegistryModule {
         ServiceKitModule.forRoot({
           service: 'registry',
           config,
-          database: { schema: 'registry', entities: [ModelEntity, ModelVersionEntity], migrations: registryMigrations, outbox: true },
+          database: { schema: 'registry', entities: [ModelEntity, ModelVersionEntity], migrations: registryMigrations, outbox: true, idempotency: true },
           ...(logDestination ? { logDestination } : {}),
         }),
       ],

@@ -22,6 +22,8 @@ export interface BootstrapOptions {
   bodyParser?: boolean;
   /** Called after the app is configured and before it listens (extra routes, content parsers). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
+  /** Completes the OpenAPI document served at /openapi.json (what decorators cannot say). */
+  openApi?: (doc: OpenAPIObject) => OpenAPIObject;
 }
 
 /**
@@ -83,7 +85,8 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
     done();
   });
 
-  const document = buildOpenApi(app, opts.title);
+  const built = buildOpenApi(app, opts.title);
+  const document = opts.openApi ? opts.openApi(built) : built;
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await opts.configure?.(app);
   return app;

@@ -143,7 +143,7 @@ export class ShipyardExceptionFilter implements ExceptionFilter {
     if (out.warning) logDatabaseInputWarning(this.logger, out.warning, req);
     httpErrors().inc({ code: out.body.error.code, status: String(out.status) });
     const retryAfter = (out.body.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-    if (out.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    if ((out.status === 429 || out.status === 409) && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     if (out.status === 503 && out.errorId) void reply.header('retry-after', '2');
     if (isMlflowPath(req.url)) {
       // Failures before the MLflow controllers (body parsing, unknown endpoints) still answer in MLflow's shape.

@@ -14,3 +14,4 @@ export * from './raw-routes';
 export * from './mlflow-filter';
 export * from './database-errors';
 export * from './artifact-store-errors';
+export * from './idempotency';

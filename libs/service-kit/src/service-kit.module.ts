@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
@@ -9,6 +10,7 @@ import { DEFAULT_RELAY_OPTIONS, DEFAULT_STREAM_SETTINGS, JetStreamPublisher, Nat
 import { loggerParams, ProbeRegistry, singleton } from '@shipyard/observability';
 import { createServiceDataSource, initialiseDataSource, Transactions } from '@shipyard/persistence';
 import { HealthController } from './health.controller';
+import { IDEMPOTENCY_SCHEMA, IdempotencyInterceptor } from './idempotency';
 import { Lifecycle } from './lifecycle';
 
 /** The configuration every service shares (see baseConfigShape in @shipyard/config). */
@@ -34,6 +36,8 @@ export interface ServiceKitOptions {
     migrations: MixedList<Function | string>;
     /** Run the transactional outbox relay for this schema. */
     outbox: boolean;
+    /** Honour `Idempotency-Key` on writes (the schema's migrations create idempotency_keys: idempotencyTableSql). */
+    idempotency?: boolean;
   };
   logDestination?: DestinationStream;
   /** Routes pino-http never logs (Nest route syntax, e.g. `v2/*path`): per-request logging on a hot path. */
@@ -150,6 +154,7 @@ export class ServiceKitModule {
         { provide: Outbox, useValue: new PgOutbox(db.schema) },
         OutboxRelayRunner,
       );
+      if (db.idempotency) providers.push({ provide: IDEMPOTENCY_SCHEMA, useValue: db.schema }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor });
     }
 
     return {
