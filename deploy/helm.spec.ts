@@ -179,11 +179,22 @@ function expectOnlyGatewayOpen(objects: K8sObject[], component: (o: K8sObject) =
       expect({ policy: policy.metadata.name, from: rule.from?.length ?? 0 }).not.toEqual({ policy: policy.metadata.name, from: 0 });
       for (const peer of rule.from ?? []) {
         if (peer.podSelector) expect(peer.podSelector.matchLabels?.['app.kubernetes.io/component']).toBe('api-gateway');
-        else expect(peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']).toBe('monitoring');
+        else {
+          expect(peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']).toBe('monitoring');
+          // Monitoring reaches /metrics alone: the metrics-only port, never the service's API port.
+          expect({ policy: policy.metadata.name, ports: rule.ports?.map((p) => p.port) }).toEqual({ policy: policy.metadata.name, ports: ['metrics'] });
+        }
       }
     }
   }
   expect(ofKind(objects, 'Deployment').map(component).sort()).toEqual([...SERVICES].sort());
+  // Each internal service listens there: a `metrics` container port that SHIPYARD_METRICS_PORT names.
+  for (const d of ofKind(objects, 'Deployment')) {
+    if (component(d) === 'api-gateway') continue;
+    const c = d.spec?.template?.spec.containers[0];
+    const port = c?.ports?.find((p) => p.name === 'metrics')?.containerPort;
+    expect({ deployment: d.metadata.name, port: String(port), env: c?.env?.find((e) => e.name === 'SHIPYARD_METRICS_PORT')?.value }).toEqual({ deployment: d.metadata.name, port: expect.stringMatching(/^\d+$/), env: String(port) });
+  }
 }
 
 function expectSelectorsResolve(objects: K8sObject[]): void {

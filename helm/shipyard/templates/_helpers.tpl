@@ -117,6 +117,10 @@ secretKeyRef per external system the service `uses`. dict "root" $ "service" nam
   value: {{ $v.logLevel | quote }}
 - name: SHIPYARD_SHUTDOWN_TIMEOUT_MS
   value: {{ $v.shutdownTimeoutMs | int | quote }}
+{{- if ne .service "api-gateway" }}
+- name: SHIPYARD_METRICS_PORT
+  value: {{ $v.metrics.port | int | quote }}
+{{- end }}
 {{- if has "database" $uses }}
 {{- /* A service may run under its own, least-privilege role (services.<name>.database); its migrations Job keeps the owner's URL. */}}
 {{- $db := $cfg.database | default dict }}

@@ -46,6 +46,8 @@ export const baseConfigShape = {
   SHIPYARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Off only to run the relay elsewhere (or, in tests, to hold events between commit and publish). */
   SHIPYARD_OUTBOX_RELAY_ENABLED: fields.bool.default(true),
+  /** A second port serving only /metrics, for a NetworkPolicy that lets Prometheus in but not to the API (0: off). */
+  SHIPYARD_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 };
 
 /**

@@ -4,7 +4,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { Counter, Gauge } from 'prom-client';
+import { createServer, Server } from 'node:http';
+import { Counter, Gauge, register } from 'prom-client';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { DEFAULT_RELAY_OPTIONS, DEFAULT_STREAM_SETTINGS, JetStreamPublisher, NatsConnector, Outbox, OutboxRelay, PgOutbox, PgOutboxStore } from '@shipyard/messaging';
 import { loggerParams, ProbeRegistry, singleton } from '@shipyard/observability';
@@ -23,6 +24,9 @@ export interface BaseServiceConfig {
   SHIPYARD_LOG_LEVEL: string;
   SHIPYARD_SHUTDOWN_TIMEOUT_MS: number;
   SHIPYARD_OUTBOX_RELAY_ENABLED?: boolean;
+  SHIPYARD_BIND_HOST?: string;
+  /** A second port serving only /metrics (0: off). */
+  SHIPYARD_METRICS_PORT?: number;
 }
 
 export interface ServiceKitOptions {
@@ -122,6 +126,57 @@ class OutboxRelayRunner implements OnApplicationBootstrap {
   }
 }
 
+/**
+ * `/metrics` on a port of its own (SHIPYARD_METRICS_PORT, off when 0): what a NetworkPolicy can open to
+ * Prometheus without opening the service's API, which shares the main port with `/metrics` (a policy
+ * cannot tell paths apart). Nothing else is served there.
+ */
+@Injectable()
+class MetricsServer implements OnApplicationBootstrap {
+  private readonly logger = new Logger('metrics');
+  private server: Server | null = null;
+
+  constructor(
+    @Inject(SERVICE_KIT_OPTIONS) private readonly opts: ServiceKitOptions,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const port = this.opts.config.SHIPYARD_METRICS_PORT ?? 0;
+    if (port === 0) return;
+    const host = this.opts.config.SHIPYARD_BIND_HOST ?? '127.0.0.1';
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method !== 'GET' || path !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"ROUTE_NOT_FOUND","message":"only GET /metrics is served on the metrics port"}}');
+        return;
+      }
+      register.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
+        (e: unknown) => {
+          this.logger.error(`collecting metrics failed: ${(e as Error).message}`);
+          res.writeHead(500).end();
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    this.logger.log(`metrics on http://${host}:${port}/metrics`);
+    this.lifecycle.onShutdown('workers', 'metrics server', () => this.close());
+  }
+
+  private close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return Promise.resolve();
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+}
+
 @Global()
 @Module({})
 export class ServiceKitModule {
@@ -131,6 +186,7 @@ export class ServiceKitModule {
     const providers: Provider[] = [
       { provide: SERVICE_KIT_OPTIONS, useValue: opts },
       Lifecycle,
+      MetricsServer,
       natsProvider(opts.service, cfg.SHIPYARD_NATS_URL),
       ProbeRegistry,
     ];
