@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createSupervisor, forceKillAfterMs } from './supervisor';
+import { createSupervisor, forceKillAfterMs, upstreamUrls } from './supervisor';
 
 type Behaviour = 'exits' | 'slow' | 'hangs';
 type Fake = { name: string; behaviour: Behaviour };
@@ -121,5 +121,15 @@ describe('supervisor', () => {
     expect(forceKillAfterMs({})).toBe(15_000);
     expect(forceKillAfterMs({ SHIPYARD_SHUTDOWN_TIMEOUT_MS: '2000' })).toBe(7_000);
     expect(forceKillAfterMs({ SHIPYARD_SHUTDOWN_TIMEOUT_MS: 'x' })).toBe(15_000);
+  });
+
+  it('points the gateway at the ports the services were given, unless their URLs are set', () => {
+    const services = [
+      { name: 'auth', portVar: 'SHIPYARD_AUTH_PORT', defaultPort: 8081 },
+      { name: 'registry', portVar: 'SHIPYARD_REGISTRY_PORT', defaultPort: 8082 },
+      { name: 'api-gateway', portVar: 'SHIPYARD_GATEWAY_PORT', defaultPort: 8080 },
+    ];
+    expect(upstreamUrls(services, {})).toEqual({ SHIPYARD_AUTH_URL: 'http://127.0.0.1:8081', SHIPYARD_REGISTRY_URL: 'http://127.0.0.1:8082' });
+    expect(upstreamUrls(services, { SHIPYARD_AUTH_PORT: '8301', SHIPYARD_REGISTRY_URL: 'http://registry.internal:80' })).toEqual({ SHIPYARD_AUTH_URL: 'http://127.0.0.1:8301', SHIPYARD_REGISTRY_URL: 'http://registry.internal:80' });
   });
 });

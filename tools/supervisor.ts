@@ -178,10 +178,25 @@ export function createSupervisor<S extends { name: string }>(opts: SupervisorOpt
   return { start, stop, children, isStopping: () => stopping };
 }
 
+/**
+ * Where the gateway finds each service: the port it was given here (SHIPYARD_<NAME>_PORT), unless
+ * SHIPYARD_<NAME>_URL says otherwise. Moving a service's port alone would otherwise leave the gateway
+ * calling the default one.
+ */
+export function upstreamUrls(services: ReadonlyArray<{ name: string; portVar: string; defaultPort: number }>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const s of services) {
+    if (s.name === 'api-gateway') continue;
+    const variable = `SHIPYARD_${s.name.toUpperCase()}_URL`;
+    urls[variable] = env[variable] || `http://127.0.0.1:${env[s.portVar] || s.defaultPort}`;
+  }
+  return urls;
+}
+
 function spawnService(s: Service): ChildProcess {
   return spawn(process.execPath, ['-r', join(root, 'tools', 'register-paths.js'), join(root, 'dist', 'apps', s.name, 'src', 'main.js')], {
     cwd: root,
-    env: { ...process.env, ...s3Env, SHIPYARD_DATABASE_URL: databaseUrl },
+    env: { ...process.env, ...upstreamUrls(SERVICES), ...s3Env, SHIPYARD_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
