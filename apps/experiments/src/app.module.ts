@@ -15,7 +15,7 @@ import { LineageGraphQuery } from './lineage/lineage.query';
 import { LineageRepository } from './lineage/lineage.repository';
 import { RegistryVersions } from './lineage/registry-versions';
 import { DeleteRunTagUseCase } from './metrics/delete-tag.use-case';
-import { LogBatchUseCase } from './metrics/log-batch.use-case';
+import { LogBatchUseCase, RunDataWriter } from './metrics/log-batch.use-case';
 import { MetricHistoryQuery } from './metrics/metric-history.query';
 import { RunDataController } from './metrics/run-data.controller';
 import { RunDataRepository } from './metrics/run-data.repository';
@@ -23,6 +23,7 @@ import { experimentsMigrations } from './migrations';
 import { DefaultExperiment } from './mlflow/default-experiment';
 import { MlflowArtifactsController } from './mlflow/mlflow-artifacts.controller';
 import { MlflowExperimentsController } from './mlflow/mlflow-experiments.controller';
+import { MlflowLogBatchUseCase, MlflowUpdateRunUseCase } from './mlflow/mlflow-run-name.use-cases';
 import { MlflowRunsController } from './mlflow/mlflow-runs.controller';
 import { MlflowExperimentSearch } from './mlflow/mlflow-experiment-search';
 import { RunArtifacts } from './mlflow/run-artifacts';
@@ -31,7 +32,7 @@ import { CreateRunUseCase } from './runs/create-run.use-case';
 import { RunQueries } from './runs/run.queries';
 import { RunsController } from './runs/runs.controller';
 import { RunsRepository } from './runs/runs.repository';
-import { RunLifecycleUseCase, UpdateRunUseCase } from './runs/update-run.use-case';
+import { RunLifecycleUseCase, RunUpdater, UpdateRunUseCase } from './runs/update-run.use-case';
 import { SearchController } from './search/search.controller';
 import { SearchRunsQuery } from './search/search-runs.query';
 import { EXPERIMENTS_CONFIG } from './tokens';
@@ -60,7 +61,7 @@ export class ExperimentsModule {
       controllers: [ExperimentsController, SearchController, RunsController, RunDataController, InputsController, LineageController, MlflowExperimentsController, MlflowRunsController, MlflowArtifactsController],
       providers: [
         { provide: EXPERIMENTS_CONFIG, useValue: config },
-        ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository,
+        ExperimentsRepository, RunsRepository, RunDataRepository, DatasetsRepository, RunUpdater, RunDataWriter,
         ...USE_CASES,
         RpcServer,
         RpcClient,
@@ -71,6 +72,8 @@ export class ExperimentsModule {
         RunArtifacts,
         MlflowExperimentSearch,
         DefaultExperiment,
+        MlflowLogBatchUseCase,
+        MlflowUpdateRunUseCase,
       ],
       exports: USE_CASES,
     };

@@ -41,7 +41,7 @@ export class RunNotFound extends DomainError<ExperimentsErrorCode> {
 
 export class RunDeleted extends DomainError<ExperimentsErrorCode> {
   constructor(id: string) {
-    super(ExperimentsErrorCode.RunDeleted, ErrorKind.Conflict, `run ${id} is deleted; restore it before logging to it`);
+    super(ExperimentsErrorCode.RunDeleted, ErrorKind.Conflict, `run ${id} is deleted; restore it first`);
   }
 }
 

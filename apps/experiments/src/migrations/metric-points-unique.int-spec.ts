@@ -22,7 +22,7 @@ describe('migration: metric points unique (real PostgreSQL)', () => {
   it('keeps the first copy of each repeated point, then refuses repeats; down restores the old index', async () => {
     const runner = ds.createQueryRunner();
     const unique = experimentsMigrations.indexOf(ExperimentsMetricPointsUnique1766000000000);
-    expect(unique).toBe(experimentsMigrations.length - 1);
+    expect(unique).toBeGreaterThan(0);
     try {
       await runner.query('CREATE SCHEMA experiments'); // the service creates its schema before migrating
       for (const M of experimentsMigrations.slice(0, unique)) await new M().up(runner);

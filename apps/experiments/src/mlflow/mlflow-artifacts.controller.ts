@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Put, Req, Res, UseFilters } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -10,9 +11,22 @@ export const ARTIFACT_BODY_TYPE = 'application/x-shipyard-artifact';
 export const ORIGINAL_TYPE_HEADER = 'x-shipyard-original-content-type';
 export const MLFLOW_ARTIFACT_PREFIXES = ['api/2.0/mlflow-artifacts/artifacts', 'ajax-api/2.0/mlflow-artifacts/artifacts'];
 
+/** MLflow artifact uploads carry the file's own type (application/json included): stream them whatever it is. */
+export function streamArtifactUploads(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, _reply, done) => {
+    if (req.method === 'PUT' && MLFLOW_ARTIFACT_PREFIXES.some((p) => req.url.startsWith(`/${p}/`))) {
+      req.headers[ORIGINAL_TYPE_HEADER] = req.headers['content-type'] ?? '';
+      req.headers['content-type'] = ARTIFACT_BODY_TYPE;
+    }
+    done();
+  });
+  fastify.addContentTypeParser(ARTIFACT_BODY_TYPE, (_req, payload, done) => done(null, payload));
+}
+
+/** The artifact path as fastify hands it: percent-decoded once already (decoding it again misreads a "%" in a name). */
 function wildcard(req: FastifyRequest): string {
-  const p = (req.params as Record<string, string | undefined>)['*'];
-  return decodeURIComponent(p ?? '');
+  return (req.params as Record<string, string | undefined>)['*'] ?? '';
 }
 
 /** MLflow's artifacts proxy (mlflow-artifacts:/ URIs): download, upload and list run artifacts in S3. */

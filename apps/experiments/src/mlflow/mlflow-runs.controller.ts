@@ -2,16 +2,16 @@ import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DATASET_CONTEXTS, DatasetContext, RUN_STATUSES, RunStatus, SEARCH_PAGE_MAX } from '@shipyard/contracts';
 import { Args, MLFLOW_PREFIXES, asRecord, Ctx, maxResults, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optInt, optKeyValues, optString, optStrings, reqNumber, reqString, RequestContext } from '@shipyard/service-kit';
-import { assertRunName } from '../common/validation';
 import { LogInputsUseCase } from '../datasets/log-inputs.use-case';
 import { DeleteRunTagUseCase } from '../metrics/delete-tag.use-case';
 import { LogBatchUseCase } from '../metrics/log-batch.use-case';
 import { MetricHistoryQuery } from '../metrics/metric-history.query';
 import { CreateRunUseCase } from '../runs/create-run.use-case';
 import { RunQueries } from '../runs/run.queries';
-import { RunLifecycleUseCase, UpdateRunUseCase } from '../runs/update-run.use-case';
+import { RunLifecycleUseCase } from '../runs/update-run.use-case';
 import { SearchRunsQuery } from '../search/search-runs.query';
 import { DefaultExperiment } from './default-experiment';
+import { MlflowLogBatchUseCase, MlflowUpdateRunUseCase } from './mlflow-run-name.use-cases';
 import { viewType } from './mlflow-experiments.controller';
 import { DEFAULT_EXPERIMENT_ID, experimentIdArg, experimentIdsArg, runIdArg, timeArg } from './mlflow-ids';
 import { RunArtifacts } from './run-artifacts';
@@ -65,10 +65,11 @@ function jsonObject(v: unknown, field: string): Record<string, unknown> | undefi
 export class MlflowRunsController {
   constructor(
     private readonly createRun: CreateRunUseCase,
-    private readonly updateRun: UpdateRunUseCase,
+    private readonly updateRun: MlflowUpdateRunUseCase,
     private readonly lifecycle: RunLifecycleUseCase,
     private readonly runs: RunQueries,
     private readonly logBatch: LogBatchUseCase,
+    private readonly mlflowLogBatch: MlflowLogBatchUseCase,
     private readonly deleteTag: DeleteRunTagUseCase,
     private readonly history: MetricHistoryQuery,
     private readonly logInputs: LogInputsUseCase,
@@ -78,16 +79,6 @@ export class MlflowRunsController {
   ) {}
 
   private readonly uri = (u: string) => this.artifacts.mlflowUri(u);
-
-  /**
-   * MLflow keeps info.run_name and the mlflow.runName tag equal: a tag write that names the run renames it
-   * (after the tags are written, so a batch refused for another item renames nothing).
-   */
-  private async renameFromTag(runId: string, name: string | undefined, ctx: RequestContext, write: () => Promise<unknown>): Promise<void> {
-    if (name) assertRunName(name, `tags.${RUN_NAME_TAG}`);
-    await write();
-    if (name) await this.updateRun.execute(runId, { name }, ctx);
-  }
 
   @Post('runs/create')
   @HttpCode(200)
@@ -121,11 +112,8 @@ export class MlflowRunsController {
   @Post('runs/update')
   @HttpCode(200)
   async update(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
-    const runId = runIdArg(a, 'run_id', 'run_uuid');
-    const name = optString(a, 'run_name');
-    const run = await this.updateRun.execute(runId, { name, status: runStatus(a), endTime: timeArg(a, 'end_time') }, ctx);
-    // A rename sets the mlflow.runName tag with it (adding it when the run had none), as MLflow's server does.
-    if (name !== undefined && run.tags[RUN_NAME_TAG] !== name) await this.logBatch.execute(runId, { tags: [{ key: RUN_NAME_TAG, value: name }] }, ctx);
+    // A rename sets the mlflow.runName tag with it, in the same transaction.
+    const run = await this.updateRun.execute(runIdArg(a, 'run_id', 'run_uuid'), { name: optString(a, 'run_name'), status: runStatus(a), endTime: timeArg(a, 'end_time') }, ctx);
     return { run_info: toMlflowRunInfo(run, this.uri) };
   }
 
@@ -181,9 +169,8 @@ export class MlflowRunsController {
     const metrics = list(a, 'metrics')?.map(withMetricValue) as Array<{ key: string; value: number; timestamp?: number; step?: number }> | undefined;
     const params = list(a, 'params') as Array<{ key: string; value: string }> | undefined;
     const tags = list(a, 'tags') as Array<{ key: string; value: string }> | undefined;
-    const runId = runIdArg(a, 'run_id');
-    const name = (tags ?? []).filter((t) => asRecord(t)?.key === RUN_NAME_TAG && typeof t.value === 'string').pop()?.value;
-    await this.renameFromTag(runId, name, ctx, () => this.logBatch.execute(runId, { metrics, params, tags }, ctx));
+    // A mlflow.runName tag renames the run in the same transaction.
+    await this.mlflowLogBatch.execute(runIdArg(a, 'run_id'), { metrics, params, tags }, ctx);
     return {};
   }
 
@@ -192,7 +179,7 @@ export class MlflowRunsController {
   async setTag(@Args() a: MlflowArgs, @Ctx() ctx: RequestContext) {
     const runId = runIdArg(a, 'run_id', 'run_uuid');
     const tag = { key: reqString(a, 'key'), value: optString(a, 'value') ?? '' };
-    await this.renameFromTag(runId, tag.key === RUN_NAME_TAG ? tag.value : undefined, ctx, () => this.logBatch.execute(runId, { tags: [tag] }, ctx));
+    await this.mlflowLogBatch.execute(runId, { tags: [tag] }, ctx);
     return {};
   }
 

@@ -42,6 +42,10 @@ describe('MLflow tracking API (real PostgreSQL)', () => {
     (await ok<{ run: { info: { run_id: string; run_name?: string; experiment_id: string }; data: { tags?: Array<{ key: string; value: string }>; metrics?: Array<{ key: string; value: unknown }> } } }>('POST', 'runs/create', { experiment_id: experimentId, ...extra })).run;
   const outboxSubjects = async (requestId: string) =>
     (await db.query<{ subject: string }>(`SELECT subject FROM experiments.outbox WHERE envelope->>'correlationId' = $1 ORDER BY seq`, [requestId])).map((r) => r.subject);
+  // An outbox row's created_at is now(): the start of the transaction that wrote it, shared by all its rows.
+  const transactionsOf = async (requestId: string) => (await db.query<{ n: number }>(`SELECT count(DISTINCT created_at)::int AS n FROM experiments.outbox WHERE envelope->>'correlationId' = $1`, [requestId]))[0]?.n;
+  const storedNameAndTag = async (runId: string) =>
+    (await db.query<{ name: string | null; tag: string | null }>(`SELECT r.name, t.value AS tag FROM experiments.runs r LEFT JOIN experiments.run_tags t ON t.run_id = r.id AND t.key = 'mlflow.runName' WHERE r.id = $1`, [runId]))[0];
 
   describe('ids that are not ids', () => {
     it('runs/search with an experiment id that is not one answers 400 INVALID_PARAMETER_VALUE naming it, not a 500', async () => {
@@ -161,6 +165,44 @@ describe('MLflow tracking API (real PostgreSQL)', () => {
       expect(stored).toEqual([{ value: 'renamed' }]);
     });
 
+    it('set-tag, log-batch and runs/update write the name and the tag in one transaction: both events commit together', async () => {
+      const runId = (await newRun(await newExperiment(), { run_name: 'first' })).info.run_id;
+      const DATA_LOGGED = 'shipyard.experiments.run.data_logged.v1';
+      const UPDATED = 'shipyard.experiments.run.updated.v1';
+      const writes: Array<[path: string, body: Record<string, unknown>, name: string, subjects: string[]]> = [
+        ['runs/set-tag', { run_id: runId, key: 'mlflow.runName', value: 'by-set-tag' }, 'by-set-tag', [DATA_LOGGED, UPDATED]],
+        ['runs/log-batch', { run_id: runId, metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }], tags: [{ key: 'mlflow.runName', value: 'by-log-batch' }] }, 'by-log-batch', [DATA_LOGGED, UPDATED]],
+        ['runs/update', { run_id: runId, run_name: 'by-update' }, 'by-update', [UPDATED, DATA_LOGGED]],
+      ];
+      for (const [path, body, name, subjects] of writes) {
+        const requestId = randomUUID();
+        expect((await call('POST', path, body, requestId)).status).toBe(200);
+        expect({ path, subjects: await outboxSubjects(requestId), transactions: await transactionsOf(requestId), stored: await storedNameAndTag(runId) }).toEqual({ path, subjects, transactions: 1, stored: { name, tag: name } });
+      }
+    });
+
+    it('concurrent renames through set-tag, log-batch and runs/update never leave the name and the tag apart', async () => {
+      const runId = (await newRun(await newExperiment(), { run_name: 'start' })).info.run_id;
+      const requestIds: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        const renames = Array.from({ length: 12 }, (_, i) => {
+          const name = `r${round}-${i}`;
+          const requestId = randomUUID();
+          requestIds.push(requestId);
+          if (i % 3 === 0) return call('POST', 'runs/set-tag', { run_id: runId, key: 'mlflow.runName', value: name }, requestId);
+          if (i % 3 === 1) return call('POST', 'runs/log-batch', { run_id: runId, tags: [{ key: 'mlflow.runName', value: name }] }, requestId);
+          return call('POST', 'runs/update', { run_id: runId, run_name: name }, requestId);
+        });
+        expect((await Promise.all(renames)).map((r) => r.status)).toEqual(Array(12).fill(200));
+        const stored = await storedNameAndTag(runId);
+        expect(stored?.tag).toBe(stored?.name);
+        const got = (await ok<{ run: { info: { run_name: string }; data: { tags: Array<{ key: string; value: string }> } } }>('GET', `runs/get?run_id=${runId}`)).run;
+        expect(got.data.tags).toContainEqual({ key: 'mlflow.runName', value: got.info.run_name });
+      }
+      const split = await db.query(`SELECT envelope->>'correlationId' AS request FROM experiments.outbox WHERE envelope->>'correlationId' = ANY($1) GROUP BY 1 HAVING count(DISTINCT created_at) > 1`, [requestIds]);
+      expect(split).toEqual([]);
+    });
+
     it('a run name longer than a run name can be answers 400, not a 500', async () => {
       const run = await newRun(await newExperiment());
       const long = 'n'.repeat(251);
@@ -216,6 +258,24 @@ describe('MLflow tracking API (real PostgreSQL)', () => {
       expect(await call('POST', 'runs/log-parameter', { run_id: run.info.run_id, key: 'lr', value: '0.1' })).toEqual(refused);
       const stored = await db.query(`SELECT 1 FROM experiments.metrics WHERE run_id = $1 UNION ALL SELECT 1 FROM experiments.params WHERE run_id = $1`, [run.info.run_id]);
       expect(stored).toEqual([]);
+    });
+
+    it('runs/update of a deleted run is 400 INVALID_PARAMETER_VALUE and changes nothing (name, tag, status, no event); restored, it updates', async () => {
+      const runId = (await newRun(await newExperiment(), { run_name: 'kept' })).info.run_id;
+      await ok('POST', 'runs/delete', { run_id: runId });
+      const requestIds = [randomUUID(), randomUUID(), randomUUID()];
+      expect(await call('POST', 'runs/update', { run_id: runId, run_name: 'renamed' }, requestIds[0])).toEqual(refused);
+      expect(await call('POST', 'runs/update', { run_id: runId, status: 'FINISHED' }, requestIds[1])).toEqual(refused);
+      expect(await call('POST', 'runs/set-tag', { run_id: runId, key: 'mlflow.runName', value: 'renamed' }, requestIds[2])).toEqual(refused);
+      expect(await db.query(`SELECT r.name, r.status, r.end_time, t.value AS tag FROM experiments.runs r JOIN experiments.run_tags t ON t.run_id = r.id AND t.key = 'mlflow.runName' WHERE r.id = $1`, [runId])).toEqual([
+        { name: 'kept', status: 'RUNNING', end_time: null, tag: 'kept' },
+      ]);
+      for (const requestId of requestIds) expect(await outboxSubjects(requestId)).toEqual([]);
+
+      await ok('POST', 'runs/restore', { run_id: runId });
+      const updated = await ok<{ run_info: { run_name: string; status: string; lifecycle_stage: string } }>('POST', 'runs/update', { run_id: runId, run_name: 'renamed', status: 'FINISHED' });
+      expect(updated.run_info).toEqual(expect.objectContaining({ run_name: 'renamed', status: 'FINISHED', lifecycle_stage: 'active' }));
+      expect(await storedNameAndTag(runId)).toEqual({ name: 'renamed', tag: 'renamed' });
     });
 
     it('creating a run in a deleted experiment is 400 INVALID_PARAMETER_VALUE', async () => {

@@ -15,11 +15,29 @@ export class ArtifactNotFound extends DomainError {
   }
 }
 
-/** Checks a client's artifact path (relative to the artifact root) and returns it as an object key. */
+/** ASCII percent-escapes decoded until none is left (each pass shortens the text, so it ends), as MLflow's server reads a path before judging it. */
+function unescapedAscii(text: string): string {
+  let out = text;
+  for (let prev = ''; prev !== out; ) {
+    prev = out;
+    out = out.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return out;
+}
+
+/** A backslash, a NUL or a "." / ".." segment: what could step out of the artifact root wherever the path is used. */
+function unsafePath(path: string): boolean {
+  return path.includes('\\') || path.includes('\0') || path.split('/').some((s) => s === '.' || s === '..');
+}
+
+/**
+ * Checks a client's artifact path (relative to the artifact root, percent-decoded once from the URL) and returns
+ * it as an object key. A name may hold "%" (the object "a%b"), but no further decoding of the path may step
+ * out either ("%2e%2e" sent as "%252e%252e"), as MLflow's server judges paths: nothing downstream meets a "..".
+ */
 export function artifactKey(path: string, allowRoot = false): string {
   const clean = path.replace(/^\/+/, '').replace(/\/+$/, '');
-  const segments = clean.split('/');
-  if (clean.includes('\\') || clean.includes('\0') || segments.some((s) => s === '..' || s === '.' || (s === '' && clean !== ''))) {
+  if (unsafePath(clean) || unsafePath(unescapedAscii(clean)) || (clean !== '' && clean.split('/').includes(''))) {
     throw new MlflowInvalidParameter(`Invalid path "${path}": it must be relative, without "." or ".." segments`);
   }
   if (allowRoot && clean === '') return '';

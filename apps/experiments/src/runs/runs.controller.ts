@@ -50,6 +50,7 @@ export class RunsController {
   @ApiOperation({ summary: 'Rename a run or change its status / end time' })
   @ApiOkResponse({ type: RunResponse })
   @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiResponse({ status: 409, type: ErrorResponse, description: 'The run is deleted (RUN_DELETED): restore it first' })
   update(@Param('id') id: string, @Body() b: UpdateRunRequest, @Ctx() ctx: RequestContext) {
     return this.updateRun.execute(id, { name: b.name, status: b.status, endTime: b.endTime ? new Date(b.endTime) : undefined }, ctx);
   }
