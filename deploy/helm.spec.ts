@@ -356,6 +356,16 @@ describe('Helm chart helm/shipyard', () => {
     expect(helmTemplate(['--set', 'services.audit.database.urlKey=url']).status).not.toBe(0);
   });
 
+  it('has the gateway trust X-Forwarded-For from the ingress controller only when there is one (trustProxy overrides)', () => {
+    const trust = (args: string[]) =>
+      ofKind(render(args), 'Deployment')
+        .find((d) => d.metadata.labels?.['app.kubernetes.io/component'] === 'api-gateway')
+        ?.spec?.template?.spec.containers[0]?.env?.find((e) => e.name === 'SHIPYARD_TRUST_PROXY')?.value;
+    expect(trust([])).toBe('false');
+    expect(trust(['-f', prodValues])).toBe('1');
+    expect(trust(['-f', prodValues, '--set', 'trustProxy=10.0.0.0/8'])).toBe('10.0.0.0/8');
+  });
+
   it('pins each service to its own image digest (image.digests.<service>), the others keep the tag', () => {
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
     const objects = render(['--set', `image.digests.registry=${digest('a')}`, '--set', `image.digests.inference=${digest('b')}`]);

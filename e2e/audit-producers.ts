@@ -10,7 +10,7 @@ import {
   MODEL_ALIAS_SET, MODEL_CARD_CREATED, MODEL_CARD_STATUS_CHANGED, MODEL_CARD_UPDATED, MODEL_CREATED, MODEL_DELETED, MODEL_GATES_UPDATED, MODEL_RESTORED, MODEL_REVIEW_DECIDED,
   MODEL_REVIEW_SUBMITTED, MODEL_UPDATED, MODEL_VERSION_CREATED, MODEL_VERSION_DELETED, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, MODEL_VERSION_READY, MODEL_VERSION_UPDATED,
   MODEL_VERSION_UPLOAD_FAILED, RUN_CREATED, RUN_DATA_LOGGED, RUN_DELETED, RUN_INPUTS_LOGGED, RUN_RESTORED, RUN_TAG_DELETED, RUN_UPDATED, USER_CREATED, USER_DISABLED,
-  USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED,
+  SESSION_REVOKED, USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED,
 } from '@shipyard/contracts';
 import { request, Target } from './http';
 import { linearOnnx } from './onnx-fixtures';
@@ -212,6 +212,12 @@ export const AUDIT_PRODUCERS: readonly AuditProducer[] = [
   producer(LOGIN_FAILED, 'user', async (gw) => {
     const { id, email } = await createUser(gw);
     return { requestId: (await send(gw, 'POST', '/api/v1/auth/login', 401, { body: { email, password: 'wrong-password-1234' }, token: null })).requestId, id };
+  }),
+  producer(SESSION_REVOKED, 'session', async (gw) => {
+    const { email } = await createUser(gw);
+    const { body } = await send<{ accessToken: string; refreshToken: string }>(gw, 'POST', '/api/v1/auth/login', 200, { body: { email, password: PASSWORD }, token: null });
+    const { sid } = JSON.parse(Buffer.from(body.accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sid: string };
+    return { requestId: (await send(gw, 'POST', '/api/v1/auth/logout', 204, { body: { refreshToken: body.refreshToken }, token: null })).requestId, id: sid };
   }),
   producer(API_KEY_CREATED, 'api_key', async (gw) => {
     const { body, requestId } = await send<{ id: string }>(gw, 'POST', '/api/v1/api-keys', 201, { body: { name: unique('producer-key'), scopes: ['models:read'] } });

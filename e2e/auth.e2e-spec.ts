@@ -81,6 +81,25 @@ describe('authentication and tokens (services as processes)', () => {
     expect(unknown.body.error.message).toBe(wrong.body.error.message);
   });
 
+  it('records the connecting client’s IP in login events, not one claimed in X-Forwarded-For (SHIPYARD_TRUST_PROXY unset)', async () => {
+    const requestId = `spoof-${randomUUID()}`;
+    const spoofed = await request<Err>(gw, 'POST', '/api/v1/auth/login', { body: { email: `spoofer-${randomUUID().slice(0, 6)}@example.com`, password: 'not-the-password' }, headers: { 'x-forwarded-for': '203.0.113.77', 'x-request-id': requestId } });
+    expect(spoofed.status).toBe(401);
+    const [event] = await waitFor('login_failed audited', async () => {
+      const rows = await auditEvents(admin, { correlationId: requestId, subject: 'shipyard.auth.user.login_failed.v1' });
+      return rows.length > 0 ? rows : null;
+    }, 15_000);
+    expect(event?.payload.ip).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+  });
+
+  it('refuses JSON nested thousands of levels deep with 400 VALIDATION_FAILED, before any validation recurses', async () => {
+    for (const raw of [`${'['.repeat(100_000)}${']'.repeat(100_000)}`, `{"email":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)},"password":"x"}`]) {
+      const res = await request<Err>(gw, 'POST', '/api/v1/auth/login', { raw });
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await request(admin, 'POST', '/api/v1/models', { raw: `{"name":"deep","tags":${'['.repeat(5000)}${']'.repeat(5000)}}` })).status).toBe(400);
+  });
+
   it('publishes a JWKS with both keys of a rollover, and accepts tokens signed by the previous key', async () => {
     const jwks = await request<{ keys: Array<{ kid: string; d?: string }> }>(gw, 'GET', '/.well-known/jwks.json');
     expect(jwks.body.keys.map((k) => k.kid)).toEqual(['current-key', 'previous-key']);
@@ -176,6 +195,41 @@ describe('authentication and tokens (services as processes)', () => {
     });
   });
 
+  describe('ending sessions also ends their access tokens at the gateway', () => {
+    const models = (token: string) => request(gw, 'GET', '/api/v1/models', { token });
+
+    it('an admin password reset: the user’s access tokens issued before it get 401; their API keys keep working', async () => {
+      const u = await stack.user(`reset-${randomUUID().slice(0, 6)}@example.com`, 'data-scientist');
+      const s = await login(u.email, u.password);
+      const key = await request<{ key: string }>(gw, 'POST', '/api/v1/api-keys', { token: s.body.accessToken, body: { name: 'survives-reset', scopes: ['models:read'] } });
+      expect([(await me(s.body.accessToken)).status, (await models(u.token)).status]).toEqual([200, 200]);
+      expect((await request(admin, 'POST', `/api/v1/admin/users/${u.id}/password`, { body: { password: 'Brand-New-Passw0rd-77' } })).status).toBe(204);
+      await waitFor('access tokens refused after the reset', async () => (await me(s.body.accessToken)).status === 401, 5000);
+      expect((await models(u.token)).status).toBe(401);
+      expect((await models(key.body.key)).status).toBe(200);
+    });
+
+    it('logout: that session’s access token gets 401; the user’s other session goes on', async () => {
+      const u = await stack.user(`logout-${randomUUID().slice(0, 6)}@example.com`, 'viewer');
+      const [ending, other] = [await login(u.email, u.password), await login(u.email, u.password)];
+      expect((await me(ending.body.accessToken)).status).toBe(200);
+      expect((await request(gw, 'POST', '/api/v1/auth/logout', { body: { refreshToken: ending.body.refreshToken } })).status).toBe(204);
+      await waitFor('access token refused after logout', async () => (await me(ending.body.accessToken)).status === 401, 5000);
+      expect((await me(other.body.accessToken)).status).toBe(200);
+      const rotated = await request<Tokens>(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: other.body.refreshToken } });
+      expect((await me(rotated.body.accessToken)).status).toBe(200);
+    });
+
+    it('a replayed refresh token: the session’s current access token gets 401 too', async () => {
+      const u = await stack.user(`replay-${randomUUID().slice(0, 6)}@example.com`, 'viewer');
+      const first = await login(u.email, u.password);
+      const second = await request<Tokens>(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+      expect((await me(second.body.accessToken)).status).toBe(200);
+      expect((await request(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status).toBe(401);
+      await waitFor('access token refused after the replay', async () => (await me(second.body.accessToken)).status === 401, 5000);
+    });
+  });
+
   describe('API keys', () => {
     let ds: { id: string; token: string };
     beforeAll(async () => {
@@ -262,7 +316,7 @@ describe('authentication and tokens (services as processes)', () => {
     });
 
     it('records auth events in the audit trail without secrets', async () => {
-      const wanted = ['user.created', 'user.role_changed', 'user.disabled', 'api_key.created', 'api_key.revoked', 'user.login_succeeded', 'user.login_failed', 'user.password_reset'].map((a) => `shipyard.auth.${a}.v1`);
+      const wanted = ['user.created', 'user.role_changed', 'user.disabled', 'api_key.created', 'api_key.revoked', 'user.login_succeeded', 'user.login_failed', 'user.password_reset', 'session.revoked'].map((a) => `shipyard.auth.${a}.v1`);
       let events: Array<{ subject: string; payload: Record<string, unknown> }> = [];
       await waitFor('auth events audited', async () => {
         events = await auditEvents(admin, { subject: 'shipyard.auth.>' });

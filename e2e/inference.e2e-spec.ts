@@ -203,25 +203,30 @@ describe('inference through the gateway: registry versions deployed, served, swa
     expect((await request({ url: gateway, token: `${predictKey}x` }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(401);
   });
 
-  it('rate-limits inference per principal like every other route: 429 in the gateway shape with Retry-After', async () => {
-    const gw2 = await stack.startReplica('api-gateway', { SHIPYARD_RATE_LIMIT: '3', SHIPYARD_RATE_LIMIT_WINDOW_S: '60' });
+  it('rate-limits inference per user like every other route: 429 in the gateway shape with Retry-After', async () => {
+    const gw2 = await stack.startReplica('api-gateway', { SHIPYARD_RATE_LIMIT: '4', SHIPYARD_RATE_LIMIT_WINDOW_S: '60' });
     try {
-      const fresh = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'limited', scopes: ['predict'] } });
+      // A user of its own: the budget is the user's, across routes and API keys (creating the two keys spent 2 of it),
+      // and the block a replica sets when it refuses holds on every replica (the counters live in Redis).
+      const owner = await stack.user(`limited-${randomUUID().slice(0, 6)}@example.com`, 'data-scientist');
+      const keys: string[] = [];
+      for (const name of ['limited', 'limited-too']) keys.push((await request<{ key: string }>(gateway, 'POST', '/api/v1/api-keys', { token: owner.token, body: { name, scopes: ['predict'] } })).body.key);
       const body = { inputs: [logisticTensor(sampleRows(1, LOGISTIC_FEATURES), 1)] };
       const statuses: number[] = [];
       let limited: Awaited<ReturnType<typeof request<{ error: { code: string; requestId: string; details: { limit: number } } }>>> | null = null;
       for (let i = 0; i < 5; i++) {
-        const res = await request<{ error: { code: string; requestId: string; details: { limit: number } } }>({ url: gw2.baseUrl, token: fresh.body.key }, 'POST', '/v2/models/logistic/infer', { body, headers: { 'x-request-id': `limit-${i}` } });
+        const res = await request<{ error: { code: string; requestId: string; details: { limit: number } } }>({ url: gw2.baseUrl, token: keys[i % 2] }, 'POST', '/v2/models/logistic/infer', { body, headers: { 'x-request-id': `limit-${i}` } });
         statuses.push(res.status);
-        if (res.status === 200) expect(res.headers.get('x-ratelimit-limit-api')).toBe('3');
+        if (res.status === 200) expect(res.headers.get('x-ratelimit-limit-api')).toBe('4');
         if (res.status === 429) limited ??= res;
       }
-      expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      expect(limited?.body.error).toMatchObject({ code: 'RATE_LIMITED', requestId: 'limit-3', details: { limit: 3 } });
+      expect(statuses).toEqual([200, 200, 429, 429, 429]);
+      expect(limited?.body.error).toMatchObject({ code: 'RATE_LIMITED', requestId: 'limit-2', details: { limit: 4 } });
       expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      // Another principal is counted on its own (a fresh one: the counters live in Redis, shared by every gateway replica).
-      const other = await request<{ key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'limited-2', scopes: ['predict'] } });
-      expect((await request({ url: gw2.baseUrl, token: other.body.key }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(200);
+      // Another user is counted on their own.
+      const other = await stack.user(`limited-other-${randomUUID().slice(0, 6)}@example.com`, 'data-scientist');
+      const otherKey = await request<{ key: string }>(gateway, 'POST', '/api/v1/api-keys', { token: other.token, body: { name: 'limited-2', scopes: ['predict'] } });
+      expect((await request({ url: gw2.baseUrl, token: otherKey.body.key }, 'POST', '/v2/models/logistic/infer', { body })).status).toBe(200);
     } finally {
       await gw2.kill('SIGTERM');
     }

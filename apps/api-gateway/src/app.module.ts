@@ -19,7 +19,7 @@ import { RedisThrottlerStorage } from './auth/redis-throttler.storage';
 import { TokenRevocations } from './auth/revocations';
 import { RoutePolicies } from './auth/route-policies';
 import { ApiKeyStrategy, JwtStrategy } from './auth/strategies';
-import { ShipyardThrottlerGuard } from './auth/throttle.guard';
+import { clientIpTracker, principalTracker, rateLimitCounter, ShipyardThrottlerGuard } from './auth/throttle.guard';
 import { GatewayConfig } from './config';
 import { ProxyService } from './proxy/proxy.service';
 import { Upstreams } from './proxy/upstreams';
@@ -81,14 +81,16 @@ export class GatewayModule {
                 name: 'api',
                 ttl: config.SHIPYARD_RATE_LIMIT_WINDOW_S * 1000,
                 limit: config.SHIPYARD_RATE_LIMIT,
-                getTracker: (req: Record<string, unknown>) => (req.user as { actor?: { type: string; id: string } } | undefined)?.actor?.id ?? String(req.ip),
+                getTracker: principalTracker,
+                // One budget per user across routes (the default key is per route).
+                generateKey: (_context: unknown, tracker: string) => rateLimitCounter(tracker),
                 skipIf: (ctx) => policyOf(ctx.getHandler())?.kind === 'public',
               },
               {
                 name: 'login',
                 ttl: config.SHIPYARD_LOGIN_RATE_LIMIT_WINDOW_S * 1000,
                 limit: config.SHIPYARD_LOGIN_RATE_LIMIT,
-                getTracker: (req: Record<string, unknown>) => String(req.ip),
+                getTracker: clientIpTracker,
                 skipIf: (ctx) => {
                   const p = policyOf(ctx.getHandler());
                   return !(p?.kind === 'public' && p.login === true);

@@ -1,5 +1,6 @@
 import { baseConfigShape, fields, loadConfig } from '@shipyard/config';
 import { z } from 'zod';
+import { trustProxyField } from './proxy/client-address';
 
 export const gatewayConfigShape = {
   SHIPYARD_ENV: baseConfigShape.SHIPYARD_ENV,
@@ -27,12 +28,17 @@ export const gatewayConfigShape = {
   SHIPYARD_GATEWAY_MAX_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   /** How long a verified API key is trusted before asking auth again (revocation events clear it at once). */
   SHIPYARD_GATEWAY_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
-  /** Requests per principal per window, across gateway replicas (Redis). */
+  /** Requests per user (an API key counts against its owner) per window, across routes and gateway replicas (Redis). */
   SHIPYARD_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   SHIPYARD_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
-  /** Login, refresh and signup attempts per client IP per window. */
+  /** Login, refresh, logout and signup attempts per client IP per window (each route counted apart). */
   SHIPYARD_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   SHIPYARD_LOGIN_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /**
+   * Whose X-Forwarded-For gives the client IP (login rate limit, audit events, the header sent on):
+   * false = nobody's (clients connect directly), a number of proxy hops, or proxy addresses/CIDRs.
+   */
+  SHIPYARD_TRUST_PROXY: trustProxyField.default(false),
   /** Comma-separated origins allowed by CORS; empty = no cross-origin browser access. */
   SHIPYARD_CORS_ORIGINS: z.string().default(''),
 };

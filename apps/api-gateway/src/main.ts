@@ -4,6 +4,7 @@ import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { configureGatewayHttp } from './gateway-http';
 import { documentIdempotency } from './openapi-idempotency';
+import { proxyTrust } from './proxy/client-address';
 
 runMain(async () => {
   const config = loadGatewayConfig();
@@ -15,6 +16,7 @@ runMain(async () => {
     port: config.SHIPYARD_GATEWAY_PORT,
     shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
     bodyParser: false,
+    trustProxy: proxyTrust(config.SHIPYARD_TRUST_PROXY),
     configure: (app) => configureGatewayHttp(app, config),
     openApi: documentIdempotency,
   });

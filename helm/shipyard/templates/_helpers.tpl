@@ -158,6 +158,8 @@ secretKeyRef per external system the service `uses`. dict "root" $ "service" nam
 {{ include "shipyard.secretEnv" (dict "name" "SHIPYARD_ADMIN_PASSWORD" "secret" $v.admin.existingSecret "key" $v.admin.passwordKey "optional" true) }}
 {{- end }}
 {{- if eq .service "api-gateway" }}
+- name: SHIPYARD_TRUST_PROXY
+  value: {{ $v.trustProxy | default (ternary "1" "false" $v.ingress.enabled) | toString | quote }}
 {{- range $name, $svc := $v.services }}
 {{- if and (ne $name "api-gateway") $svc.enabled }}
 - name: {{ printf "SHIPYARD_%s_URL" ($name | upper) }}

@@ -7,7 +7,7 @@ import { NatsConnector } from '@shipyard/messaging';
 import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
 import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } from './exception-filter';
-import { nulCharacterFields } from './nul-characters';
+import { MAX_NESTING_DEPTH, scanInput } from './nul-characters';
 import { isDraining, markDraining } from './raw-routes';
 
 export interface BootstrapOptions {
@@ -20,6 +20,12 @@ export interface BootstrapOptions {
   bodyLimitBytes?: number;
   /** false: register no body parsers (the gateway streams bodies through unparsed). */
   bodyParser?: boolean;
+  /**
+   * Whose X-Forwarded-For `req.ip` believes (fastify's trustProxy: true, a hop count, or a function of
+   * (address, hop)). Default true: a service sits behind the gateway, which sets the header itself; the
+   * gateway, facing clients, passes SHIPYARD_TRUST_PROXY.
+   */
+  trustProxy?: boolean | number | ((address: string, hop: number) => boolean);
   /** Called after the app is configured and before it listens (extra routes, content parsers). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Completes the OpenAPI document served at /openapi.json (what decorators cannot say). */
@@ -27,15 +33,21 @@ export interface BootstrapOptions {
 }
 
 /**
- * ValidationPipe that first refuses NUL characters (PostgreSQL stores no \u0000 in text or jsonb) in
- * every body, query and path parameter a Nest handler receives, custom decorators included (MLflow's
- * `@Args()`, raw batch bodies), whatever the DTO says. Routes outside Nest (raw data-plane routes,
- * plain fastify routes) and handlers reading `@Req()` themselves (streams) never come through here, and
- * binary bodies (Buffers, streams) are not walked.
+ * ValidationPipe that first refuses input nested more than MAX_NESTING_DEPTH levels deep (Nest's and
+ * class-transformer's walks recurse: JSON thousands of levels deep overflowed the stack, a 500) and
+ * NUL characters (PostgreSQL stores no \u0000 in text or jsonb) in every body, query and path parameter
+ * a Nest handler receives, custom decorators included (MLflow's `@Args()`, raw batch bodies), whatever
+ * the DTO says. Routes outside Nest (raw data-plane routes, plain fastify routes) and handlers reading
+ * `@Req()` themselves (streams) never come through here, and binary bodies (Buffers, streams) are not walked.
  */
 class ShipyardValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const fields = nulCharacterFields(value, metadata.data ?? '').map((f) => f || metadata.type);
+    const { tooDeep, nulFields } = scanInput(value, metadata.data ?? '');
+    if (tooDeep) {
+      const field = metadata.data || metadata.type;
+      throw new ValidationFailed([{ field, problems: [`${field} must not be nested more than ${MAX_NESTING_DEPTH} levels deep`] }]);
+    }
+    const fields = nulFields.map((f) => f || metadata.type);
     if (fields.length) throw new ValidationFailed(fields.map((field) => ({ field, problems: [`${field} must not contain a NUL character (\\u0000)`] })));
     return super.transform(value, metadata);
   }
@@ -56,7 +68,7 @@ export async function createServiceApp(opts: BootstrapOptions): Promise<NestFast
   const adapter = new FastifyAdapter({
     genReqId: assignRequestId,
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
-    trustProxy: true,
+    trustProxy: opts.trustProxy ?? true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });

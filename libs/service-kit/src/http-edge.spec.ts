@@ -50,7 +50,7 @@ describe('the HTTP edge of a service (in-process)', () => {
     await app?.close();
   });
 
-  const inject = (opts: { method: 'GET' | 'POST'; url: string; payload?: Record<string, string>; headers?: Record<string, string> }) => app.getHttpAdapter().getInstance().inject(opts);
+  const inject = (opts: { method: 'GET' | 'POST'; url: string; payload?: Record<string, string> | string; headers?: Record<string, string> }) => app.getHttpAdapter().getInstance().inject(opts);
 
   it('answers an unexpected failure with 500, an errorId that is in the log, and no internals', async () => {
     const res = await inject({ method: 'GET', url: '/t/boom', headers: { 'x-request-id': 'req-500' } });
@@ -78,6 +78,25 @@ describe('the HTTP edge of a service (in-process)', () => {
     expect(all).not.toContain('eyJhbGciOiJFUzI1NiJ9');
     expect(all).not.toContain('supersecretvalue');
     expect(all).not.toContain('correct horse');
+  });
+
+  it.each([
+    ['arrays', `${'['.repeat(5000)}${']'.repeat(5000)}`],
+    ['objects', `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`],
+    ['a nested field of a valid body', `{"email":"a@b.c","password":"p","extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`],
+  ])('refuses JSON nested too deeply (%s) with 400 VALIDATION_FAILED, not a stack overflow', async (_what, payload) => {
+    const res = await inject({ method: 'POST', url: '/t/login', payload, headers: { 'content-type': 'application/json', 'x-request-id': 'req-deep' } });
+    expect({ status: res.statusCode, body: res.json<unknown>() }).toEqual({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('body must not be nested more than 64 levels deep') as string, details: [{ field: 'body', problems: ['body must not be nested more than 64 levels deep'] }], requestId: 'req-deep' } },
+    });
+  });
+
+  it('still accepts JSON nested 64 levels deep (and refuses the unknown field, as usual)', async () => {
+    const payload = `{"email":"a@b.c","password":"p","extra":${'['.repeat(63)}${']'.repeat(63)}}`;
+    const res = await inject({ method: 'POST', url: '/t/login', payload, headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { details: unknown } }>().error.details).toEqual([{ field: 'extra', problems: ['property extra should not exist'] }]);
   });
 
   it('mints a request id when the caller sends none, and refuses an unsafe one', async () => {

@@ -62,9 +62,9 @@ export class JwtVerifier {
   }
 
   private principal(payload: Record<string, unknown>): Principal | null {
-    const { sub, role, iat } = payload;
+    const { sub, role, iat, sid } = payload;
     if (typeof sub !== 'string' || !UUID_PATTERN.test(sub) || !isRole(role) || typeof iat !== 'number') return null;
-    if (this.revocations.isRevoked(sub, iat)) return null;
+    if (this.revocations.isRevoked(sub, iat) || (typeof sid === 'string' && this.revocations.isSessionRevoked(sid))) return null;
     return { actor: { type: 'user', id: sub }, userId: sub, role, permissions: new Set(ROLE_PERMISSIONS[role]), via: 'jwt' };
   }
 

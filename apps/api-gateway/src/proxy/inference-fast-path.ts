@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
@@ -13,13 +12,15 @@ import { JwtVerifier } from '../auth/jwt-verifier';
 import { LeasedRateLimiter, RateDecision } from '../auth/leased-rate-limiter';
 import { Principal } from '../auth/principal';
 import { presentedCredential } from '../auth/strategies';
+import { principalTracker, rateLimitCounter } from '../auth/throttle.guard';
 import type { GatewayConfig } from '../config';
 import { InferenceRoutes } from '../routes/inference.routes';
 import { GATEWAY_CONFIG, REDIS } from '../tokens';
+import { clientAddress, ProxyTrust, proxyTrust } from './client-address';
 import { DROP_RESPONSE, UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
 import { Upstreams } from './upstreams';
 
-/** The inference routes the fast path serves → the Nest handler documenting each (and its throttler counter). */
+/** The inference routes the fast path serves → the Nest handler documenting each. */
 const FAST_ROUTES: ReadonlyArray<readonly [string, keyof InferenceRoutes]> = [
   ['/v2/models/:name/infer', 'infer'],
   ['/v2/models/:name/versions/:version/infer', 'inferVersion'],
@@ -51,9 +52,9 @@ const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({ 'x-conte
  *      helmet's headers;
  *   2. authenticates with the same JwtVerifier / ApiKeyVerifier the PrincipalGuard's strategies use;
  *   3. requires `predict`, as the routes' @RequirePermission does;
- *   4. rate-limits on the same Redis counter as the ThrottlerGuard for that handler (sha256 of
- *      `InferenceRoutes-<handler>-api-<actor id>`), reserving hits in blocks (LeasedRateLimiter), with
- *      the same 429 + Retry-After and X-RateLimit-*-api headers;
+ *   4. rate-limits on the same Redis counter as the ThrottlerGuard, the caller's one across routes
+ *      (`rateLimitCounter` of `user:<user id>`: an API key counts against its owner), reserving hits in
+ *      blocks (LeasedRateLimiter), with the same 429 + Retry-After and X-RateLimit-*-api headers;
  *   5. forwards over the same undici pool as ProxyService with the same headers (x-request-id, the
  *      principal headers, credentials stripped): request bodies ≤ 1 MiB are read whole and sent in one
  *      write, larger ones stream; the answer goes back chunk by chunk through undici's dispatch API
@@ -66,15 +67,15 @@ const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({ 'x-conte
 export function registerInferenceFastPath(app: NestFastifyApplication): void {
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   const limiter = new LeasedRateLimiter(app.get<Redis>(REDIS), config.SHIPYARD_RATE_LIMIT, config.SHIPYARD_RATE_LIMIT_WINDOW_S * 1000);
-  const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), limiter, `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl:${THROTTLER}`);
+  const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), limiter, `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl:${THROTTLER}`, proxyTrust(config.SHIPYARD_TRUST_PROXY));
   app.getHttpServer().once('close', () => limiter.close());
-  const routes: Array<RawRoute<Record<string, string>>> = FAST_ROUTES.map(([pattern, handler]) => {
+  const routes: Array<RawRoute<Record<string, string>>> = FAST_ROUTES.map(([pattern]) => {
     const match = patternMatcher(pattern);
     return {
       method: 'POST',
       pattern,
       match: (path, req) => (req.headers.origin === undefined ? match(path) : null),
-      handle: (req, res) => fastPath.handle(req, res, handler),
+      handle: (req, res) => fastPath.handle(req, res),
     };
   });
   serveRawRoutes(app, routes);
@@ -90,6 +91,8 @@ class InferenceFastPath {
     private readonly upstream: Dispatcher,
     private readonly limiter: LeasedRateLimiter,
     private readonly counterPrefix: string,
+    /** SHIPYARD_TRUST_PROXY, as fastify's `req.ip` applies it on the Nest routes. */
+    private readonly trust: ProxyTrust | false,
   ) {}
 
   /**
@@ -97,22 +100,22 @@ class InferenceFastPath {
    * (the steady state) it creates no promise at all; a cache miss, a JWT or a reservation takes the
    * async branch. Any throw or rejection ends in `fail`.
    */
-  handle(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes): void {
+  handle(req: IncomingMessage, res: ServerResponse): void {
     const fail = (e: unknown) => this.fail(req, res, e);
     try {
       const credential = presentedCredential({ headers: req.headers });
       const cached = credential?.kind === 'api_key' ? this.apiKeys.cached(credential.value) : undefined;
-      if (cached) this.authorized(req, res, handler, cached, fail);
-      else this.authenticate(req.headers).then((p) => this.authorized(req, res, handler, p, fail), fail);
+      if (cached) this.authorized(req, res, cached, fail);
+      else this.authenticate(req.headers).then((p) => this.authorized(req, res, p, fail), fail);
     } catch (e) {
       fail(e);
     }
   }
 
-  private authorized(req: IncomingMessage, res: ServerResponse, handler: keyof InferenceRoutes, principal: Principal, fail: (e: unknown) => void): void {
+  private authorized(req: IncomingMessage, res: ServerResponse, principal: Principal, fail: (e: unknown) => void): void {
     try {
       if (!principal.permissions.has(PERMISSION)) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, `this requires the ${PERMISSION} permission`);
-      const key = this.counterKey(handler, principal.actor.id);
+      const key = this.counterKey(principal);
       const local = this.limiter.tryLocal(key);
       if (local) this.admitted(req, res, principal, local, fail);
       else this.limiter.hit(key).then((d) => this.admitted(req, res, principal, d, fail), fail);
@@ -163,7 +166,7 @@ class InferenceFastPath {
       if (!settled) upstream?.abort(new Error('the client closed the connection'));
     });
     this.upstream.dispatch(
-      { method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientIp(req), principal), body },
+      { method: 'POST', path: req.url ?? '/', headers: upstreamHeaders(req.headers, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trust), principal), body },
       {
         onRequestStart: (controller) => {
           upstream = controller;
@@ -211,14 +214,14 @@ class InferenceFastPath {
     return principal;
   }
 
-  /** The ThrottlerGuard's key for this handler and caller (its storage prefixes it the same way). */
-  private counterKey(handler: keyof InferenceRoutes, actorId: string): string {
-    const id = `${InferenceRoutes.name}-${handler}-${THROTTLER}-${actorId}`;
-    let key = this.counterKeys.get(id);
+  /** The ThrottlerGuard's Redis key for this caller (its storage prefixes it the same way), cached: a hash per request costs. */
+  private counterKey(principal: Principal): string {
+    const tracker = principalTracker({ user: principal });
+    let key = this.counterKeys.get(tracker);
     if (key === undefined) {
       if (this.counterKeys.size > 10_000) this.counterKeys.clear();
-      key = `${this.counterPrefix}:${createHash('sha256').update(id).digest('hex')}`;
-      this.counterKeys.set(id, key);
+      key = `${this.counterPrefix}:${rateLimitCounter(tracker)}`;
+      this.counterKeys.set(tracker, key);
     }
     return key;
   }
@@ -249,9 +252,3 @@ function declaresSmallBody(req: IncomingMessage): boolean {
   return Number.isFinite(declared) && declared <= BUFFER_LIMIT;
 }
 
-/** As fastify's `req.ip` with trustProxy: the left-most X-Forwarded-For entry, else the peer. */
-function clientIp(req: IncomingMessage): string {
-  const xff = req.headers['x-forwarded-for'];
-  const first = typeof xff === 'string' ? xff.split(',')[0]?.trim() : undefined;
-  return first || req.socket.remoteAddress || '';
-}

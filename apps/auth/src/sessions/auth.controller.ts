@@ -38,16 +38,16 @@ export class AuthController {
   @ApiOperation({ summary: 'Rotate a refresh token: returns new tokens; the old refresh token is spent' })
   @ApiOkResponse({ type: TokenResponse })
   @ApiResponse({ status: 401, type: ErrorResponse })
-  rotate(@Body() body: RefreshRequest): Promise<TokenResponse> {
-    return this.refresh.execute(body.refreshToken);
+  rotate(@Body() body: RefreshRequest, @Req() req: FastifyRequest): Promise<TokenResponse> {
+    return this.refresh.execute(body.refreshToken, requestIdOf(req));
   }
 
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session the refresh token belongs to' })
   @ApiNoContentResponse()
-  logOut(@Body() body: RefreshRequest) {
-    return this.logout.execute(body.refreshToken);
+  logOut(@Body() body: RefreshRequest, @Req() req: FastifyRequest) {
+    return this.logout.execute(body.refreshToken, requestIdOf(req));
   }
 
   @Post('signup')

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LOGIN_FAILED, LOGIN_SUCCEEDED, LoginRequest, SYSTEM_ACTOR, TokenResponse } from '@shipyard/contracts';
+import { LOGIN_FAILED, LOGIN_SUCCEEDED, LoginRequest, SESSION_REVOKED, SYSTEM_ACTOR, TokenResponse } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
 import { DomainError } from '@shipyard/service-kit';
@@ -80,19 +80,22 @@ export class RefreshUseCase {
     private readonly tx: Transactions,
     private readonly users: UsersRepository,
     private readonly tokens: TokenIssuer,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
    * Rotates: the presented token is spent and a new one of the same family returned. A spent token
-   * presented again means it leaked (or a client replayed it): the whole family is revoked.
+   * presented again means it leaked (or a client replayed it): the whole family is revoked, and the
+   * session.revoked event makes the gateways refuse its access tokens too.
    */
-  async execute(refreshToken: string): Promise<TokenResponse> {
+  async execute(refreshToken: string, requestId: string): Promise<TokenResponse> {
     const outcome = await this.tx.run(async (em): Promise<TokenResponse | null> => {
       const row = await this.tokens.findRefresh(em, refreshToken);
       if (!row || row.revoked_at) return null;
       if (row.used_at) {
         const n = await this.tokens.revokeFamily(em, row.family_id);
         this.logger.warn(`refresh token reuse detected for user ${row.user_id}: session ${row.family_id} revoked (${n} token(s))`);
+        await this.outbox.add(em, { subject: SESSION_REVOKED, actor: SYSTEM_ACTOR, correlationId: requestId, aggregate: { type: 'session', id: row.family_id }, payload: { id: row.family_id, userId: row.user_id, reason: 'refresh_token_reused', revokedRefreshTokens: n } });
         return null;
       }
       if (row.expires_at.getTime() <= Date.now()) return null;
@@ -114,13 +117,21 @@ export class LogoutUseCase {
   constructor(
     private readonly tx: Transactions,
     private readonly tokens: TokenIssuer,
+    private readonly outbox: Outbox,
   ) {}
 
-  /** Ends the session the token belongs to. Idempotent, and silent about unknown tokens. */
-  async execute(refreshToken: string): Promise<void> {
+  /**
+   * Ends the session the token belongs to: its refresh tokens here and, through the session.revoked
+   * event, its access tokens (the `sid` claim) at the gateways. Idempotent, and silent about unknown tokens.
+   */
+  async execute(refreshToken: string, requestId: string): Promise<void> {
     await this.tx.run(async (em) => {
       const row = await this.tokens.findRefresh(em, refreshToken);
-      if (row) await this.tokens.revokeFamily(em, row.family_id);
+      if (!row) return;
+      const revokedRefreshTokens = await this.tokens.revokeFamily(em, row.family_id);
+      // An already ended session (logged out, or by a password reset or disabling, which have events of their own) says nothing again.
+      if (revokedRefreshTokens === 0) return;
+      await this.outbox.add(em, { subject: SESSION_REVOKED, actor: { type: 'user', id: row.user_id }, correlationId: requestId, aggregate: { type: 'session', id: row.family_id }, payload: { id: row.family_id, userId: row.user_id, reason: 'logout', revokedRefreshTokens } });
     });
   }
 }

@@ -10,6 +10,8 @@ export const API_KEY_CREATED = 'shipyard.auth.api_key.created.v1' as const;
 export const API_KEY_REVOKED = 'shipyard.auth.api_key.revoked.v1' as const;
 export const LOGIN_SUCCEEDED = 'shipyard.auth.user.login_succeeded.v1' as const;
 export const LOGIN_FAILED = 'shipyard.auth.user.login_failed.v1' as const;
+/** A session (a refresh-token family, the `sid` of its access tokens) ended before its time: gateways refuse its access tokens. */
+export const SESSION_REVOKED = 'shipyard.auth.session.revoked.v1' as const;
 
 const role = z.enum(ROLES);
 
@@ -23,6 +25,8 @@ export const ApiKeyRevokedPayload = z.object({ id: z.uuid(), ownerId: z.uuid(), 
 export const LoginSucceededPayload = z.object({ userId: z.uuid(), ip: z.string().nullable() }).strict();
 /** Never the password; the email as typed (lower-cased) so brute force on an account is visible. */
 export const LoginFailedPayload = z.object({ email: z.string(), userId: z.uuid().nullable(), reason: z.enum(['unknown_email', 'bad_password', 'disabled', 'locked']), ip: z.string().nullable() }).strict();
+/** `id` is the session's id (the access tokens' `sid`); `refresh_token_reused`: a spent refresh token came back (a leak), so the whole session was ended. */
+export const SessionRevokedPayload = z.object({ id: z.uuid(), userId: z.uuid(), reason: z.enum(['logout', 'refresh_token_reused']), revokedRefreshTokens: z.number().int() }).strict();
 
 export const AUTH_EVENTS = {
   [USER_CREATED]: UserCreatedPayload,
@@ -34,4 +38,5 @@ export const AUTH_EVENTS = {
   [API_KEY_REVOKED]: ApiKeyRevokedPayload,
   [LOGIN_SUCCEEDED]: LoginSucceededPayload,
   [LOGIN_FAILED]: LoginFailedPayload,
+  [SESSION_REVOKED]: SessionRevokedPayload,
 } as const;
