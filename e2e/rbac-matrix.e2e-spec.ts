@@ -99,7 +99,7 @@ const MATRIX: Record<string, 'public' | 'authenticated' | Permission> = {
   'POST /api/v1/models/:id/versions/:v/stage': 'models:write',
   'GET /api/v1/models/:id/versions/:v/stage-decisions': 'models:read',
   'GET /api/v1/models/:id/gates': 'models:read',
-  'PUT /api/v1/models/:id/gates': 'models:write',
+  'PUT /api/v1/models/:id/gates': 'admin', // not models:write: whoever promotes must not switch the gates off
   'POST /api/v1/models/:id/versions/:v/reviews': 'models:write',
   'GET /api/v1/models/:id/versions/:v/reviews': 'models:read',
   'POST /api/v1/models/:id/versions/:v/reviews/:reviewId/decision': 'models:approve',

@@ -26,12 +26,13 @@ describe('registry governance through the gateway (services as processes)', () =
   let viewer: Person;
   let ann: Person; // approver
   let bob: Person; // approver
+  let root: Person; // admin: the only role that sets gates
 
   beforeAll(async () => {
     stack = await TestStack.start({ services: ['audit', 'registry', 'api-gateway'] });
     gw = stack.url('api-gateway');
     const person = async (role: Role): Promise<Person> => ({ ...(await stack.user(`${role}-${randomUUID().slice(0, 6)}@example.com`, role)), role });
-    [alice, viewer, ann, bob] = [await person('data-scientist'), await person('viewer'), await person('approver'), await person('approver')];
+    [alice, viewer, ann, bob, root] = [await person('data-scientist'), await person('viewer'), await person('approver'), await person('approver'), await person('admin')];
   });
 
   afterAll(async () => {
@@ -91,11 +92,27 @@ describe('registry governance through the gateway (services as processes)', () =
     expect((await request<ErrorBody>(as(ann), 'POST', `${v1}/reviews/not-a-uuid/decision`, { body: { decision: 'approve', comment: 'x' } })).status).toBe(404);
   });
 
+  it('gates are set by an admin only: a data scientist or an approver (both can promote) gets 403 and cannot switch them off', async () => {
+    const m = await model(1);
+    const gates = `/api/v1/models/${m.name}/gates`;
+    expect((await request(as(root), 'PUT', gates, { body: { requireCard: true, requiredApprovals: 1 } })).status).toBe(200);
+    for (const p of [alice, ann]) {
+      const res = await request<ErrorBody>(as(p), 'PUT', gates, { body: { requireCard: false, requiredApprovals: 0 } });
+      expect([p.role, res.status, res.body.error.code]).toEqual([p.role, 403, 'FORBIDDEN']);
+    }
+    expect((await request(as(alice), 'GET', gates)).body).toMatchObject({ requireCard: true, requiredApprovals: 1, updatedBy: `user:${root.id}` });
+    const promote = await request<ErrorBody>(as(alice), 'POST', `/api/v1/models/${m.name}/versions/1/stage`, { body: { stage: 'Production' } });
+    expect([promote.status, promote.body.error.code]).toEqual([409, 'PROMOTION_BLOCKED']);
+    const key = await request<{ key: string }>(as(root), 'POST', '/api/v1/api-keys', { body: { name: 'gates-admin', scopes: ['admin'] } });
+    expect((await request({ url: gw, token: key.body.key }, 'PUT', gates, { body: {} })).status).toBe(200);
+    expect((await request(as(alice), 'POST', `/api/v1/models/${m.name}/versions/1/stage`, { body: { stage: 'Production' } })).status).toBe(200);
+  });
+
   it('gates: promotion is blocked by a missing approval and by self-approval, allowed once all pass; every attempt is recorded and audited', async () => {
     const m = await model(2);
     const v2 = `/api/v1/models/${m.name}/versions/2`;
-    expect((await request(as(alice), 'PUT', `/api/v1/models/${m.name}/gates`, { body: { requireCard: true, requiredApprovals: 1 } })).status).toBe(200);
-    expect((await request(as(alice), 'GET', `/api/v1/models/${m.name}/gates`)).body).toMatchObject({ metrics: [], requireCard: true, requiredApprovals: 1, updatedBy: `user:${alice.id}` });
+    expect((await request(as(root), 'PUT', `/api/v1/models/${m.name}/gates`, { body: { requireCard: true, requiredApprovals: 1 } })).status).toBe(200);
+    expect((await request(as(alice), 'GET', `/api/v1/models/${m.name}/gates`)).body).toMatchObject({ metrics: [], requireCard: true, requiredApprovals: 1, updatedBy: `user:${root.id}` });
     await request(as(alice), 'PUT', `${v2}/card`, { body: { intendedUse: 'churn', owners: ['growth'], status: 'PendingReview' } });
     await request(as(bob), 'PUT', `${v2}/card`, { body: { status: 'Approved' } });
     const promote = (p: Person = alice) => request<ErrorBody & { decision: { allowed: boolean; gates: GateResult[] } }>(as(p), 'POST', `${v2}/stage`, { body: { stage: 'Production', archiveExisting: true } });
@@ -139,7 +156,7 @@ describe('registry governance through the gateway (services as processes)', () =
 
   it('a metric gate fails with "experiments service unavailable" (no experiments in this stack), not a 503; Production needs READY', async () => {
     const m = await model(1, true, 'run-42');
-    await request(as(alice), 'PUT', `/api/v1/models/${m.name}/gates`, { body: { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] } });
+    expect((await request(as(root), 'PUT', `/api/v1/models/${m.name}/gates`, { body: { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] } })).status).toBe(200);
     const res = await request<ErrorBody>(as(alice), 'POST', `/api/v1/models/${m.name}/versions/1/stage`, { body: { stage: 'Production' } });
     expect(res.status).toBe(409);
     expect(res.body.error.details).toEqual([{ gate: 'metric:accuracy >= 0.9', passed: false, actual: null, expected: '>= 0.9', reason: 'experiments service unavailable' }]);

@@ -49,7 +49,9 @@ describe('registry metric gates and compare with real runs (services as processe
     expect((await request(alice, 'POST', '/api/v1/models', { body: { name: model } })).status).toBe(201);
     await createVersion(alice, model, { sourceRunId: weak });
     await createVersion(alice, model, { sourceRunId: strong });
-    const gates = await request(alice, 'PUT', `/api/v1/models/${model}/gates`, { body: { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] } });
+    // Gates are an admin's to set (the data scientist who promotes may not).
+    const admin = { url: stack.url('api-gateway'), token: await stack.adminToken() };
+    const gates = await request(admin, 'PUT', `/api/v1/models/${model}/gates`, { body: { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] } });
     expect(gates.status).toBe(200);
     const promote = (v: number) => request<ErrorBody & { decision: { allowed: boolean; gates: GateResult[] } }>(alice, 'POST', `/api/v1/models/${model}/versions/${v}/stage`, { body: { stage: 'Production' } });
 

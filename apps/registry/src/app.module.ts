@@ -16,6 +16,7 @@ import { MlflowRegistryController } from './mlflow/mlflow-registry.controller';
 import { MlflowRegistrySearch } from './mlflow/mlflow-registry-search';
 import { ResolveVersionResponder } from './rpc/resolve-version.responder';
 import { SourceArtifacts } from './versions/source-artifact';
+import { SourcePins } from './versions/source-pins';
 import { REGISTRY_CONFIG } from './tokens';
 import { CreateModelUseCase } from './models/create-model.use-case';
 import { DeleteModelUseCase } from './models/delete-model.use-case';
@@ -71,6 +72,7 @@ export class RegistryModule {
         RpcClient,
         ResolveVersionResponder,
         SourceArtifacts,
+        SourcePins,
         LineageRepository,
         LineageResponder,
         ...GOVERNANCE_PROVIDERS,

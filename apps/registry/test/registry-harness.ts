@@ -33,9 +33,10 @@ export class RegistryHarness {
     readonly app: NestFastifyApplication,
   ) {}
 
-  static async start(): Promise<RegistryHarness> {
+  /** `env` adds to the registry's configuration, e.g. an s3rver's (`TestS3Server.env()`). */
+  static async start(env: Record<string, string> = {}): Promise<RegistryHarness> {
     const [db, nats] = await Promise.all([TestDatabase.create(), TestNatsServer.start()]);
-    const config = loadRegistryConfig({ SHIPYARD_ENV: 'test', SHIPYARD_DATABASE_URL: db.url, SHIPYARD_NATS_URL: nats.url, SHIPYARD_LOG_LEVEL: 'silent' });
+    const config = loadRegistryConfig({ SHIPYARD_ENV: 'test', SHIPYARD_DATABASE_URL: db.url, SHIPYARD_NATS_URL: nats.url, SHIPYARD_LOG_LEVEL: 'silent', ...env });
     const app = await createServiceApp({ service: 'registry', title: 'registry', module: RegistryModule.register(config), port: 0, shutdownTimeoutMs: 1000 });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

@@ -70,7 +70,11 @@ export class ModelGovernanceRoutes {
   }
 
   @Put('gates')
-  @RequirePermission('models:write')
+  // Gates are the policy a promotion must meet, so whoever can promote (models:write: data scientists and
+  // approvers alike) must not be able to switch them off. Not models:approve either: an approver can also
+  // promote, and could drop requiredApprovals to promote a version nobody else reviewed (four eyes).
+  // Only `admin` (admin users, and admin keys with the admin scope); the registry re-checks it.
+  @RequirePermission('admin')
   @ApiOperation({ summary: 'Replace the model’s promotion gates: metric thresholds on the source run, a required approved card, required approvals' })
   @ModelParam()
   @ApiBody({ type: SetGatesRequest })

@@ -9,6 +9,7 @@ import { ModelEntity } from '../models/model.entity';
 import { ResolveVersionResponder } from '../rpc/resolve-version.responder';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 import { SourceArtifacts } from '../versions/source-artifact';
+import { SourcePins } from '../versions/source-pins';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
 import { DownloadArtifact } from './download-artifact';
@@ -31,7 +32,7 @@ class StandInFinalize {
 }
 
 function useCases(store: S3ArtifactStore, version: Partial<ModelVersionEntity>) {
-  const v = { version: 1, framework: 'other', status: 'PENDING_UPLOAD', artifactKey: null, artifactSize: null, artifactSha256: null, artifactContentType: null, ...version } as ModelVersionEntity;
+  const v = { version: 1, framework: 'other', status: 'PENDING_UPLOAD', artifactKey: null, artifactSize: null, artifactSha256: null, artifactContentType: null, sourceUri: null, ...version } as ModelVersionEntity;
   const lookup = { version: () => Promise.resolve({ model, version: v }) } as unknown as VersionLookup;
   const ds = { manager: {} } as unknown as DataSource;
   const recorder = new StandInFinalize();
@@ -47,8 +48,9 @@ function resolver(store: S3ArtifactStore, sourceUri: string): ResolveVersionResp
   const v = { version: 1, framework: 'other', status: 'READY', stage: 'None', artifactKey: null, artifactSize: null, artifactSha256: null, sourceUri, signature: null } as unknown as ModelVersionEntity;
   const lookup = { model: () => Promise.resolve(model) } as unknown as VersionLookup;
   const versions = { find: () => Promise.resolve(v), view: () => Promise.resolve({ aliases: [] }) } as unknown as VersionsRepository;
-  const sources = new SourceArtifacts(store, {} as RunSummaries, config);
-  return new ResolveVersionResponder({} as never, { manager: {} } as unknown as DataSource, lookup, versions, store, sources, config);
+  const ds = { manager: {} } as unknown as DataSource;
+  const pins = new SourcePins(ds, new SourceArtifacts(store, {} as RunSummaries, config), versions);
+  return new ResolveVersionResponder({} as never, ds, lookup, versions, store, pins, config);
 }
 
 const storeAt = (port: number) => new S3ArtifactStore({ endpoint: `http://127.0.0.1:${port}`, bucket: 'shipyard-artifacts', ...S3RVER_CREDENTIALS, partSize: 64 * MiB, timeoutMs: 1_500 });

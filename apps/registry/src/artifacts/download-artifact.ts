@@ -31,7 +31,11 @@ export class DownloadArtifact {
 
   private async ready(modelRef: string, rawVersion: string): Promise<{ name: string; version: ModelVersionEntity & { artifactKey: string; artifactSize: number; artifactSha256: string } }> {
     const { model, version } = await this.lookup.version(this.ds.manager, modelRef, rawVersion);
-    if (version.status !== 'READY' || version.artifactKey === null || version.artifactSize === null || version.artifactSha256 === null) throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+    // A version registered from a source has no uploaded artifact: its pinned file is served to inference
+    // only, after resolve checks the run artifact still holds it (SourcePins); here it stays refused.
+    if (version.status !== 'READY' || version.sourceUri !== null || version.artifactKey === null || version.artifactSize === null || version.artifactSha256 === null) {
+      throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+    }
     return { name: model.name, version: version as ModelVersionEntity & { artifactKey: string; artifactSize: number; artifactSha256: string } };
   }
 

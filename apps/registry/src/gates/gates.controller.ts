@@ -25,6 +25,7 @@ export class GatesController {
   @Put()
   @ApiOperation({ summary: 'Replace the model’s promotion gates: metric thresholds on the source run, a required card, required approvals' })
   @ApiOkResponse({ type: GatesResponse })
+  @ApiResponse({ status: 403, type: ErrorResponse, description: 'Requires admin (checked here too, not only at the gateway)' })
   set(@Param('id') id: string, @Body() body: SetGatesRequest, @Ctx() ctx: RequestContext) {
     return this.setGates.execute(id, body, ctx);
   }

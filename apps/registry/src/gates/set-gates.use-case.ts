@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { GatesResponse, MODEL_GATES_UPDATED, SetGatesRequest } from '@shipyard/contracts';
+import { CommonErrorCode, ErrorKind, GatesResponse, MODEL_GATES_UPDATED, SetGatesRequest } from '@shipyard/contracts';
 import { Outbox } from '@shipyard/messaging';
 import { Transactions } from '@shipyard/persistence';
-import { formatActor, RequestContext } from '@shipyard/service-kit';
+import { DomainError, formatActor, RequestContext } from '@shipyard/service-kit';
 import { ModelEntity } from '../models/model.entity';
 import { VersionLookup } from '../versions/version.queries';
 import { GatesRepository, ModelGates } from './gates.repository';
@@ -38,8 +38,14 @@ export class SetGatesUseCase {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Replaces the model's gates (PUT: what is left out is off). The event carries the whole config before and after. */
+  /**
+   * Replaces the model's gates (PUT: what is left out is off). The event carries the whole config before and after.
+   * Only `admin` may: gates bind whoever promotes (models:write, which approvers hold too), so a promoter able to
+   * edit them could switch them off, and an approver could drop the approvals a version of their own needs. The
+   * gateway asks the same; this check keeps it true for any other caller of the registry.
+   */
   async execute(modelRef: string, cmd: SetGatesRequest, ctx: RequestContext): Promise<GatesResponse> {
+    if (!ctx.permissions.has('admin')) throw new DomainError(CommonErrorCode.Forbidden, ErrorKind.Forbidden, 'changing promotion gates requires the admin permission');
     return this.tx.run(async (em) => {
       const model = await this.lookup.model(em, modelRef, true);
       const current = await this.gates.get(em, model.id);

@@ -21,6 +21,7 @@ const SOURCE = 'mlflow-artifacts:/experiments/1/run-1/artifacts/model';
 describe('MLflow model registry routes (real PG + NATS)', () => {
   let h: RegistryHarness;
   const writer = caller('data-scientist');
+  const admin = caller('admin'); // sets gates (only admin may)
 
   beforeAll(async () => {
     h = await RegistryHarness.start();
@@ -155,7 +156,7 @@ describe('MLflow model registry routes (real PG + NATS)', () => {
     it('applies the model\'s gates to Production: a refusal is a 400 naming the failed gates, recorded with its event, the stage unchanged', async () => {
       h.runs.set('run-weak', run('run-weak', {}, { accuracy: 0.5 }));
       const m = await registered(1, { runId: 'run-weak' });
-      expect((await h.call(writer, 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] })).status).toBe(200);
+      expect((await h.call(admin, 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] })).status).toBe(200);
       const refused = await transition({ name: m.name, version: '1', stage: 'Production', archive_existing_versions: true });
       expect(refused.status).toBe(400);
       expect(refused.body).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: `PROMOTION_BLOCKED: version 1 of "${m.name}" cannot move to Production: metric:accuracy >= 0.9 (accuracy is 0.5, needs >= 0.9)` });

@@ -19,6 +19,7 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
   const writer = caller('data-scientist');
   const approver = caller('approver');
   const approver2 = caller('approver');
+  const admin = caller('admin'); // sets gates (only admin may)
 
   beforeAll(async () => {
     h = await RegistryHarness.start();
@@ -45,7 +46,7 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
     h.runs.set('run-high', run('run-high', { lr: '0.05' }, { accuracy: 0.93, loss: 0.2 }));
     const m = await model(['run-low', 'run-high', null, 'run-gone']);
     for (const v of [1, 2, 3, 4]) await h.markReady(m.id, v);
-    const gates = await h.call(writer, 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }, { metric: 'loss', op: '<', threshold: 0.25 }] });
+    const gates = await h.call(admin, 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }, { metric: 'loss', op: '<', threshold: 0.25 }] });
     expect(gates.status).toBe(200);
 
     const refused = await promote(m.name, 1);
@@ -82,7 +83,7 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
     h.runs.set('run-ok', run('run-ok', {}, { accuracy: 0.99 }));
     const m = await model(['run-ok']);
     await h.markReady(m.id, 1);
-    await h.call(writer, 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] });
+    await h.call(admin, 'PUT', `/api/v1/models/${m.name}/gates`, { metrics: [{ metric: 'accuracy', op: '>=', threshold: 0.9 }] });
     await h.stopExperiments();
     try {
       const refused = await promote(m.name, 1);
@@ -98,7 +99,7 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
     const m = await model([null, null]);
     for (const v of [1, 2]) await h.markReady(m.id, v);
     expect((await promote(m.name, 1)).status).toBe(200); // no gates yet
-    await h.call(writer, 'PUT', `/api/v1/models/${m.name}/gates`, { requireCard: true, requiredApprovals: 2 });
+    await h.call(admin, 'PUT', `/api/v1/models/${m.name}/gates`, { requireCard: true, requiredApprovals: 2 });
 
     const blocked = await promote(m.name, 2, { stage: 'Production', archiveExisting: true });
     expect(blocked.body.error.details).toEqual([
@@ -122,7 +123,6 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
     const oneShort = await promote(m.name, 2, { stage: 'Production', archiveExisting: true });
     expect(oneShort.body.error.details?.map((g) => [g.gate, g.passed, g.actual])).toEqual([['card', true, 'Approved'], ['approvals', false, 1]]);
 
-    const admin = caller('admin');
     expect((await decide(admin)).body.status).toBe('APPROVED');
     const promoted = await promote(m.name, 2, { stage: 'Production', archiveExisting: true });
     expect(promoted.status).toBe(200);
@@ -175,6 +175,23 @@ describe('registry governance: metric gates, approvals, card gate, compare (real
     }
     expect((await h.call<ErrorBody>(writer, 'GET', `/api/v1/models/${m.name}/versions/compare?a=1&b=nope`)).body.error.code).toBe('ALIAS_NOT_FOUND');
     expect((await h.call<ErrorBody>(writer, 'GET', `/api/v1/models/${m.name}/versions/compare?a=1`)).status).toBe(400);
+  });
+
+  it('lets only an admin change the gates: a data scientist or an approver, who can both promote, gets 403 and changes nothing', async () => {
+    const m = await model([null]);
+    await h.markReady(m.id, 1);
+    expect((await h.call(admin, 'PUT', `/api/v1/models/${m.name}/gates`, { requireCard: true, requiredApprovals: 2 })).status).toBe(200);
+    const events = async () => (await h.events(m.id)).filter((e) => e.type === 'shipyard.registry.model_gates.updated.v1').length;
+    expect(await events()).toBe(1);
+    for (const who of [writer, approver]) {
+      const res = await h.call<ErrorBody>(who, 'PUT', `/api/v1/models/${m.name}/gates`, { requireCard: false, requiredApprovals: 0 });
+      expect([who.role, res.status, res.body.error.code, res.body.error.message]).toEqual([who.role, 403, 'FORBIDDEN', 'changing promotion gates requires the admin permission']);
+    }
+    expect((await h.call(writer, 'GET', `/api/v1/models/${m.name}/gates`)).body).toMatchObject({ requireCard: true, requiredApprovals: 2, updatedBy: `user:${admin.userId}` });
+    expect(await events()).toBe(1);
+    expect((await promote(m.name, 1)).body.error.code).toBe('PROMOTION_BLOCKED');
+    expect((await h.call(admin, 'PUT', `/api/v1/models/${m.name}/gates`, {})).status).toBe(200);
+    expect((await promote(m.name, 1)).status).toBe(200);
   });
 
   it('answers every client mistake with a JSON 4xx and a stable code, never a 500', async () => {

@@ -7,7 +7,7 @@ import { ArtifactStore } from '@shipyard/storage';
 import { RegistryConfig } from '../config';
 import { REGISTRY_CONFIG } from '../tokens';
 import { ModelVersionEntity } from '../versions/model-version.entity';
-import { SourceArtifacts } from '../versions/source-artifact';
+import { SourcePins } from '../versions/source-pins';
 import { VersionDeleted, VersionErrorCode, VersionNotFound, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
@@ -25,7 +25,7 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
     private readonly versions: VersionsRepository,
     // Signed against the internal endpoint: the caller is another service inside the deployment.
     private readonly store: ArtifactStore,
-    private readonly sources: SourceArtifacts,
+    private readonly pins: SourcePins,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
@@ -62,13 +62,15 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
     if (version.status !== 'READY') throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
     let artifact: { key: string; size: number; sha256: string };
     let framework = version.framework;
-    if (version.artifactKey && version.artifactSize !== null && version.artifactSha256) {
-      artifact = { key: version.artifactKey, size: version.artifactSize, sha256: version.artifactSha256 };
-    } else if (version.sourceUri) {
-      // An MLflow-style version (registered from a run's artifacts, framework unknown): the ONNX file its source points at.
-      const source = version.sourceUri;
-      artifact = await withArtifactStore(`locating the ONNX file of version ${version.version} of "${model.name}"`, () => this.sources.locate(source, requestId));
+    const source = version.sourceUri;
+    if (source !== null) {
+      // An MLflow-style version (registered from a run's artifacts, framework unknown): the ONNX file pinned
+      // at registration (or now, on its first resolve), refused if the run artifact no longer holds it.
+      const v = version;
+      artifact = await withArtifactStore(`locating the ONNX file of version ${version.version} of "${model.name}"`, () => this.pins.servable(model.name, v, source, requestId));
       if (framework === 'other') framework = 'onnx';
+    } else if (version.artifactKey && version.artifactSize !== null && version.artifactSha256) {
+      artifact = { key: version.artifactKey, size: version.artifactSize, sha256: version.artifactSha256 };
     } else {
       throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
     }

@@ -7,6 +7,7 @@ import { dedupe } from '../models/create-model.use-case';
 import { ModelNotFound } from '../models/model.errors';
 import { ModelsRepository } from '../models/models.repository';
 import { ModelVersionEntity } from './model-version.entity';
+import { SourcePins } from './source-pins';
 import { toVersionResponse } from './version.mapper';
 import { VersionsRepository } from './versions.repository';
 
@@ -17,18 +18,23 @@ export class CreateVersionUseCase {
     private readonly models: ModelsRepository,
     private readonly versions: VersionsRepository,
     private readonly outbox: Outbox,
+    private readonly pins: SourcePins,
   ) {}
 
   /**
    * A new version in PENDING_UPLOAD; its number is the model's next, allocated under the model row's lock.
    * With `sourceUri` (MLflow's create-model-version) it is READY at once: the artifact stays where the URI
-   * points and is never uploaded here, so it cannot be served by inference (which needs an uploaded artifact).
+   * points and is never uploaded here; the ONNX file there, if any, is pinned now (hashed before the
+   * transaction, so no lock is held meanwhile) and is what inference will be served (see SourcePins).
    */
   async execute(modelRef: string, cmd: CreateVersionRequest, ctx: RequestContext, opts: { sourceUri?: string } = {}): Promise<VersionResponse> {
+    const pinned = opts.sourceUri ? await this.pins.atRegistration(opts.sourceUri, ctx.requestId) : null;
     return this.tx.run(async (em) => {
       const model = await this.models.findByRef(em, modelRef);
       if (!model) throw new ModelNotFound(modelRef);
+      // null: the model's deletion committed while we waited for its row lock.
       const number = await this.versions.allocateNumber(em, model.id);
+      if (number === null) throw new ModelNotFound(modelRef);
       const now = new Date();
       const v = Object.assign(new ModelVersionEntity(), {
         id: uuidv7(now.getTime()),
@@ -42,9 +48,9 @@ export class CreateVersionUseCase {
         tags: dedupe(cmd.tags ?? []),
         sourceRunId: cmd.sourceRunId ?? null,
         signature: null,
-        artifactKey: null,
-        artifactSize: null,
-        artifactSha256: null,
+        artifactKey: pinned?.key ?? null,
+        artifactSize: pinned?.size ?? null,
+        artifactSha256: pinned?.sha256 ?? null,
         artifactContentType: null,
         sourceUri: opts.sourceUri ?? null,
         failureReason: null,

@@ -36,6 +36,7 @@ class Unservable extends DomainError<SourceErrorCode> {
  * as an MLflow model directory holds it), and its size and sha256, so the inference service can fetch
  * and verify it like an uploaded artifact. The digest is computed once per object version (etag); a
  * large file's first resolve may outlast the caller's timeout, and a retry then finds the read under way.
+ * This reports the file as it is now; what a version serves is pinned on it (SourcePins).
  */
 @Injectable()
 export class SourceArtifacts {
@@ -51,9 +52,19 @@ export class SourceArtifacts {
   async locate(source: string, requestId: string): Promise<SourceArtifact> {
     const prefix = this.keyOf(source, await this.runArtifactsUri(source, requestId));
     const { key, stat } = await this.onnxUnder(source, prefix);
+    return { key, size: stat.size, sha256: await this.digest(key, stat) };
+  }
+
+  /** What the object `key` holds now (null when it is gone): how a pinned version's file is checked, one stat when unchanged. */
+  async current(key: string): Promise<{ size: number; sha256: string } | null> {
+    const stat = await this.store.stat(key);
+    return stat ? { size: stat.size, sha256: await this.digest(key, stat) } : null;
+  }
+
+  private async digest(key: string, stat: ArtifactStat): Promise<string> {
     const tag = `${stat.etag ?? ''}:${stat.size}:${stat.lastModified.getTime()}`;
     const known = this.digests.get(key);
-    if (known?.tag === tag) return { key, size: stat.size, sha256: known.sha256 };
+    if (known?.tag === tag) return known.sha256;
     // One read per object version, however many resolves (replicas, retries after a timeout) ask meanwhile.
     const id = `${key}\n${tag}`;
     let hashing = this.hashing.get(id);
@@ -64,7 +75,7 @@ export class SourceArtifacts {
     const sha256 = await hashing;
     if (this.digests.size >= 1000) this.digests.clear();
     this.digests.set(key, { tag, sha256 });
-    return { key, size: stat.size, sha256 };
+    return sha256;
   }
 
   private async hash(key: string): Promise<string> {

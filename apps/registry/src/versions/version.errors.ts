@@ -13,6 +13,7 @@ export enum VersionErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   PresignUnsupported = 'PRESIGN_UNSUPPORTED',
   LengthRequired = 'LENGTH_REQUIRED',
+  SourceChanged = 'VERSION_SOURCE_CHANGED',
 }
 
 export class VersionNotFound extends DomainError<VersionErrorCode> {
@@ -32,6 +33,19 @@ export class VersionStateError extends DomainError<VersionErrorCode> {
   constructor(code: VersionErrorCode.NotPendingUpload | VersionErrorCode.NotReady, model: string, version: number, status: string) {
     const want = code === VersionErrorCode.NotReady ? 'READY' : 'PENDING_UPLOAD or FAILED';
     super(code, ErrorKind.Conflict, `version ${version} of "${model}" is ${status}; this needs it ${want}`, { status });
+  }
+}
+
+/** The run artifact a source version was registered with no longer holds the bytes pinned then: refused, never served. */
+export class VersionSourceChanged extends DomainError<VersionErrorCode> {
+  constructor(model: string, version: number, pinned: { key: string; size: number; sha256: string }, now: { size: number; sha256: string } | null) {
+    const what = now ? `now holds ${now.size} bytes with sha256 ${now.sha256}` : 'is gone';
+    super(
+      VersionErrorCode.SourceChanged,
+      ErrorKind.Conflict,
+      `version ${version} of "${model}" cannot be served: its run artifact ${pinned.key} changed after registration (registered: ${pinned.size} bytes with sha256 ${pinned.sha256}; it ${what}); register the new file as a new version`,
+      { key: pinned.key, registered: { size: pinned.size, sha256: pinned.sha256 }, current: now },
+    );
   }
 }
 

@@ -16,12 +16,14 @@ export interface VersionFilter {
 /** Queries over registry.model_versions and the aliases that point at them. */
 @Injectable()
 export class VersionsRepository {
-  /** Takes the next number for `model` under the model row's lock (concurrent creators queue here). */
-  async allocateNumber(em: EntityManager, modelId: string): Promise<number> {
-    const rows = await em.query<[Array<{ latest_version: number }>, number]>(`UPDATE registry.models SET latest_version = latest_version + 1 WHERE id = $1 RETURNING latest_version`, [modelId]);
-    const n = rows[0][0]?.latest_version;
-    if (n === undefined) throw new Error(`model ${modelId} vanished while allocating a version`);
-    return n;
+  /**
+   * Takes the next number for `model` under the model row's lock (concurrent creators queue here), or null
+   * when the model is deleted: the UPDATE that waited for a delete's lock re-checks `deleted_at` on the row
+   * the delete committed, so no version lands on a model deleted meanwhile.
+   */
+  async allocateNumber(em: EntityManager, modelId: string): Promise<number | null> {
+    const rows = await em.query<[Array<{ latest_version: number }>, number]>(`UPDATE registry.models SET latest_version = latest_version + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING latest_version`, [modelId]);
+    return rows[0][0]?.latest_version ?? null;
   }
 
   async insert(em: EntityManager, v: ModelVersionEntity): Promise<void> {
@@ -49,6 +51,26 @@ export class VersionsRepository {
   async markDeleted(em: EntityManager, v: ModelVersionEntity, at: Date, by: string): Promise<void> {
     await em.query(`UPDATE registry.model_versions SET deleted_at = $2, deleted_by = $3 WHERE id = $1 AND deleted_at IS NULL`, [v.id, at, by]);
     Object.assign(v, { deletedAt: at, deletedBy: by });
+  }
+
+  /**
+   * Records, once, the ONNX file a source version serves (a guarded UPDATE: concurrent first resolves race
+   * here and one wins). Answers the pin the row holds afterwards, whoever wrote it, or the deletion time when
+   * the version was deleted meanwhile. The row's other columns, updated_at included, stay as they are.
+   */
+  async pinSourceArtifact(em: EntityManager, versionId: string, a: { key: string; size: number; sha256: string }): Promise<{ pinned: { key: string; size: number; sha256: string } | null; deletedAt: Date | null }> {
+    await em.query(
+      `UPDATE registry.model_versions SET artifact_key = $2, artifact_size = $3, artifact_sha256 = $4
+       WHERE id = $1 AND source_uri IS NOT NULL AND artifact_key IS NULL AND deleted_at IS NULL`,
+      [versionId, a.key, a.size, a.sha256],
+    );
+    const rows = await em.query<Array<{ artifact_key: string | null; artifact_size: string | null; artifact_sha256: string | null; deleted_at: Date | null }>>(
+      `SELECT artifact_key, artifact_size, artifact_sha256, deleted_at FROM registry.model_versions WHERE id = $1`,
+      [versionId],
+    );
+    const row = rows[0];
+    const pinned = row?.artifact_key && row.artifact_size !== null && row.artifact_sha256 ? { key: row.artifact_key, size: Number(row.artifact_size), sha256: row.artifact_sha256 } : null;
+    return { pinned, deletedAt: row?.deleted_at ?? null };
   }
 
   async aliasesOf(em: EntityManager, modelId: string, numbers: number[]): Promise<Map<number, string[]>> {
