@@ -75,7 +75,7 @@ export class RegistryHarness {
     await this.db?.drop();
   }
 
-  async call<T = unknown>(as: Caller, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object): Promise<Reply<T>> {
+  async call<T = unknown>(as: Caller, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const res = await this.app.getHttpAdapter().getInstance().inject({
       method,
       url,
@@ -85,6 +85,7 @@ export class RegistryHarness {
         'x-shipyard-permissions': effectivePermissions(as.role).join(','),
         'x-request-id': `int-${randomUUID()}`,
         ...(payload ? { 'content-type': 'application/json' } : {}),
+        ...headers,
       },
       ...(payload ? { payload: JSON.stringify(payload) } : {}),
     });

@@ -64,6 +64,7 @@ export class RunsRoutes {
   @ApiBody({ type: UpdateRunRequest })
   @ApiOkResponse({ type: RunResponse })
   @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiResponse({ status: 409, type: ErrorResponse, description: 'RUN_DELETED: the run is deleted; restore it first' })
   update(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy.forward('experiments', req, reply);
   }

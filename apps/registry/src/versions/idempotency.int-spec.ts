@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { effectivePermissions, MODEL_VERSION_CREATED } from '@shipyard/contracts';
+import { MODEL_VERSION_CREATED } from '@shipyard/contracts';
 import { caller, Caller, RegistryHarness } from '../../test/registry-harness';
 
 interface Answer {
@@ -22,20 +22,8 @@ describe('Idempotency-Key on writes (real PostgreSQL)', () => {
   });
 
   async function send(as: Caller, method: 'POST' | 'PATCH', url: string, payload: object, key?: string): Promise<Answer> {
-    const res = await h.app.getHttpAdapter().getInstance().inject({
-      method,
-      url,
-      headers: {
-        'x-shipyard-actor': `user:${as.userId}`,
-        'x-shipyard-user': as.userId,
-        'x-shipyard-permissions': effectivePermissions(as.role).join(','),
-        'x-request-id': `int-${randomUUID()}`,
-        'content-type': 'application/json',
-        ...(key !== undefined ? { 'idempotency-key': key } : {}),
-      },
-      payload: JSON.stringify(payload),
-    });
-    return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Answer['body']) : {}, headers: res.headers };
+    const res = await h.call<Answer['body']>(as, method, url, payload, key !== undefined ? { 'idempotency-key': key } : {});
+    return { status: res.status, body: res.body ?? {}, headers: res.headers };
   }
 
   const newModel = async () => (await send(owner, 'POST', '/api/v1/models', { name: `m-${randomUUID().slice(0, 8)}` })).body.id as string;
