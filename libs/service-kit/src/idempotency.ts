@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { from, Observable, of, throwError } from 'rxjs';
-import { catchError, mergeMap } from 'rxjs/operators';
+import { catchError, map, mergeMap } from 'rxjs/operators';
 import { DataSource } from 'typeorm';
 import { ACTOR_HEADER, ErrorKind } from '@shipyard/contracts';
 import { DomainError } from './domain-error';
@@ -105,7 +105,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationBoo
           return of(prior.body ?? undefined);
         }
         return next.handle().pipe(
-          mergeMap((body: unknown) => from(this.complete(actor, key, reply.statusCode, body)).pipe(mergeMap(() => of(body)))),
+          mergeMap((body: unknown) => from(this.complete(actor, key, reply.statusCode, body)).pipe(map(() => body))),
           catchError((e: unknown) => from(this.release(actor, key)).pipe(mergeMap(() => throwError(() => e)))),
         );
       }),

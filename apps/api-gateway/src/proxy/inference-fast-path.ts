@@ -14,18 +14,13 @@ import { Principal } from '../auth/principal';
 import { presentedCredential } from '../auth/strategies';
 import { principalTracker, rateLimitCounter } from '../auth/throttle.guard';
 import type { GatewayConfig } from '../config';
-import { InferenceRoutes } from '../routes/inference.routes';
 import { GATEWAY_CONFIG, REDIS } from '../tokens';
 import { clientAddress, ProxyTrust, proxyTrust } from './client-address';
 import { DROP_RESPONSE, UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
 import { Upstreams } from './upstreams';
 
-/** The inference routes the fast path serves → the Nest handler documenting each. */
-const FAST_ROUTES: ReadonlyArray<readonly [string, keyof InferenceRoutes]> = [
-  ['/v2/models/:name/infer', 'infer'],
-  ['/v2/models/:name/versions/:version/infer', 'inferVersion'],
-  ['/api/v1/predict/:model', 'predict'],
-];
+/** The inference routes the fast path serves (InferenceRoutes documents them: infer, inferVersion, predict). */
+const FAST_ROUTES: readonly string[] = ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer', '/api/v1/predict/:model'];
 
 const PERMISSION = 'predict';
 /** The throttler's name in app.module.ts: its counters and headers carry it. */
@@ -69,7 +64,7 @@ export function registerInferenceFastPath(app: NestFastifyApplication): void {
   const limiter = new LeasedRateLimiter(app.get<Redis>(REDIS), config.SHIPYARD_RATE_LIMIT, config.SHIPYARD_RATE_LIMIT_WINDOW_S * 1000);
   const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), limiter, `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl:${THROTTLER}`, proxyTrust(config.SHIPYARD_TRUST_PROXY));
   app.getHttpServer().once('close', () => limiter.close());
-  const routes: Array<RawRoute<Record<string, string>>> = FAST_ROUTES.map(([pattern]) => {
+  const routes: Array<RawRoute<Record<string, string>>> = FAST_ROUTES.map((pattern) => {
     const match = patternMatcher(pattern);
     return {
       method: 'POST',

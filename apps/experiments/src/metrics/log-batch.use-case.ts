@@ -14,7 +14,7 @@ import { METRIC_POINT_KEY, RunDataRepository } from './run-data.repository';
  * Runs a transaction that logs a batch, and again skipping logged points when it met a metric point already
  * logged (a retried batch) or repeated in this one.
  */
-export async function skippingLoggedMetricsOnRepeat<T>(write: (skipLoggedMetrics: boolean) => Promise<T>): Promise<T> {
+async function skippingLoggedMetricsOnRepeat<T>(write: (skipLoggedMetrics: boolean) => Promise<T>): Promise<T> {
   try {
     return await write(false);
   } catch (e) {
@@ -70,13 +70,23 @@ export class LogBatchUseCase {
   ) {}
 
   async execute(runId: string, cmd: LogBatchCommand, caller: Caller): Promise<LogBatchResponse> {
-    const batch = validateBatch(cmd);
+    return this.write(runId, validateBatch(cmd), caller);
+  }
+
+  /**
+   * A validated batch in one transaction (run again, skipping logged metric points, when it repeats one).
+   * `then` writes more in the same transaction, after the batch; the run is then read FOR UPDATE, so such
+   * writes to one run queue. Without it FOR SHARE: concurrent batches to one run proceed together. Either
+   * way a delete waits for them.
+   */
+  async write(runId: string, batch: ValidBatch, caller: Caller, then?: (em: EntityManager, run: RunRow) => Promise<unknown>): Promise<LogBatchResponse> {
     return skippingLoggedMetricsOnRepeat((skipLoggedMetrics) =>
       this.tx.run(async (em) => {
-        // FOR SHARE: concurrent batches to one run proceed together; a delete waits for them.
-        const run = await this.runs.find(em, runId, 'share');
+        const run = await this.runs.find(em, runId, then ? 'update' : 'share');
         if (!run) throw new RunNotFound(runId);
-        return this.writer.write(em, run, batch, caller, skipLoggedMetrics);
+        const logged = await this.writer.write(em, run, batch, caller, skipLoggedMetrics);
+        await then?.(em, run);
+        return logged;
       }),
     );
   }

@@ -5,7 +5,7 @@ import { Caller } from '../common/caller';
 import { RunNotFound } from '../common/errors';
 import { assertRunName } from '../common/validation';
 import { LogBatchCommand, validateBatch } from '../metrics/batch-validation';
-import { RunDataWriter, skippingLoggedMetricsOnRepeat } from '../metrics/log-batch.use-case';
+import { LogBatchUseCase, RunDataWriter } from '../metrics/log-batch.use-case';
 import { toRunResponse } from '../runs/run.mapper';
 import { RunDetail, RunsRepository } from '../runs/runs.repository';
 import { RunUpdater, UpdateRunCommand } from '../runs/update-run.use-case';
@@ -22,9 +22,7 @@ import { RUN_NAME_TAG } from './mlflow.mapper';
 @Injectable()
 export class MlflowLogBatchUseCase {
   constructor(
-    private readonly tx: Transactions,
-    private readonly runs: RunsRepository,
-    private readonly writer: RunDataWriter,
+    private readonly logBatch: LogBatchUseCase,
     private readonly updater: RunUpdater,
   ) {}
 
@@ -33,15 +31,7 @@ export class MlflowLogBatchUseCase {
     // An empty value is logged as the tag but names nothing: the run keeps its name.
     const name = batch.tags[RUN_NAME_TAG] || undefined;
     assertRunName(name, `tags.${RUN_NAME_TAG}`);
-    await skippingLoggedMetricsOnRepeat((skipLoggedMetrics) =>
-      this.tx.run(async (em) => {
-        // Without a rename, FOR SHARE as any batch: batches to one run proceed together.
-        const run = await this.runs.find(em, runId, name === undefined ? 'share' : 'update');
-        if (!run) throw new RunNotFound(runId);
-        await this.writer.write(em, run, batch, caller, skipLoggedMetrics);
-        if (name !== undefined) await this.updater.apply(em, run, { name }, caller);
-      }),
-    );
+    await this.logBatch.write(runId, batch, caller, name === undefined ? undefined : (em, run) => this.updater.apply(em, run, { name }, caller));
   }
 }
 

@@ -7,7 +7,8 @@ import { ArtifactStore } from '@shipyard/storage';
 import { RegistryConfig } from '../config';
 import { REGISTRY_CONFIG } from '../tokens';
 import { ModelVersionEntity } from '../versions/model-version.entity';
-import { SourcePins } from '../versions/source-pins';
+import { SourceArtifact } from '../versions/source-artifact';
+import { pinOf, SourcePins } from '../versions/source-pins';
 import { VersionDeleted, VersionErrorCode, VersionNotFound, VersionStateError } from '../versions/version.errors';
 import { VersionLookup } from '../versions/version.queries';
 import { VersionsRepository } from '../versions/versions.repository';
@@ -60,7 +61,7 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       throw new DomainError(VersionErrorCode.NotFound, ErrorKind.NotFound, `model "${model.name}" has no ${what}`);
     }
     if (version.status !== 'READY') throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
-    let artifact: { key: string; size: number; sha256: string };
+    let artifact: SourceArtifact;
     let framework = version.framework;
     const source = version.sourceUri;
     if (source !== null) {
@@ -69,10 +70,10 @@ export class ResolveVersionResponder implements OnApplicationBootstrap {
       const v = version;
       artifact = await withArtifactStore(`locating the ONNX file of version ${version.version} of "${model.name}"`, () => this.pins.servable(model.name, v, source, requestId));
       if (framework === 'other') framework = 'onnx';
-    } else if (version.artifactKey && version.artifactSize !== null && version.artifactSha256) {
-      artifact = { key: version.artifactKey, size: version.artifactSize, sha256: version.artifactSha256 };
     } else {
-      throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+      const uploaded = pinOf(version);
+      if (!uploaded) throw new VersionStateError(VersionErrorCode.NotReady, model.name, version.version, version.status);
+      artifact = uploaded;
     }
     const view = await this.versions.view(em, model, version);
     return {

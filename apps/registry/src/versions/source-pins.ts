@@ -65,6 +65,7 @@ function sameFile(a: SourceArtifact, b: SourceArtifact): boolean {
   return a.key === b.key && a.size === b.size && a.sha256 === b.sha256;
 }
 
-function pinOf(v: ModelVersionEntity): SourceArtifact | null {
+/** The artifact recorded on a version (uploaded, or a source's pin), when all three columns are set. */
+export function pinOf(v: ModelVersionEntity): SourceArtifact | null {
   return v.artifactKey && v.artifactSize !== null && v.artifactSha256 ? { key: v.artifactKey, size: v.artifactSize, sha256: v.artifactSha256 } : null;
 }
