@@ -14,11 +14,12 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot, TestStack } from '@shipyard/testing';
+import { childProcessesOf, repoRoot, TestStack } from '@shipyard/testing';
 import { LOGISTIC_FEATURES, MLP_LAYERS, sampleRows, TEST_MODELS, writeTestModel } from '../apps/inference/src/testing/test-models';
 import { CannonOptions, CannonRun, runCannon } from './cannon';
 import { fineMs } from './gateway-hop-report';
@@ -28,12 +29,12 @@ import { runBench } from './run';
 import { perS, renderTable, writeJson } from './report';
 import { stopStack, terminateChildProcesses } from './stack-control';
 import { runWrk, wrkAvailable } from './wrk';
-import { cpuOf, perRequest } from './proc-cpu';
+import { cpuOf, cpuOfAll, perRequest } from './proc-cpu';
 import { OpenLoopRun, runOpenLoop } from './open-loop';
 
 const log = (line = '') => process.stdout.write(line + '\n');
 
-const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--open-connections <n>] [--open-fractions <f1,f2,...>] [--out <path>]
+const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--open-connections <n>] [--open-fractions <f1,f2,...>] [--processes <n>] [--out <path>]
   env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_GENERATOR (default wrk when on PATH),
        BENCH_OPEN_CONNECTIONS (default 100), BENCH_OPEN_FRACTIONS (default 0.1,0.25,0.5), BENCH_OUT (default tmp/bench/inference.json)
   The open-loop phase offers, over --open-connections connections, each fraction × the baseline's closed-loop
@@ -110,6 +111,30 @@ async function registerAndDeploy(gateway: string, admin: string, name: ModelName
   must(`version ${name}`, await call(gateway, 'POST', `/api/v1/models/${name}/versions`, admin, { framework: 'onnx' }), 201);
   must(`upload ${name}`, await call(gateway, 'PUT', `/api/v1/models/${name}/versions/1/artifact`, admin, undefined, TEST_MODELS[name]().bytes), 200);
   must(`deploy ${name}`, await call(gateway, 'POST', '/api/v1/inference/models', admin, { model: name, version: 1 }), 201);
+}
+
+/**
+ * A deployment reaches the other serving processes by its event: wait until requests on new connections
+ * (each handed to the next process) all find every model.
+ */
+async function everyProcessServes(url: string, processCount: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const answers = await Promise.all(MODELS.flatMap((m) => Array.from({ length: 2 * processCount }, () => statusOnNewConnection(`${url}/v2/models/${m.name}/ready`))));
+    if (answers.every((s) => s === 200)) return;
+    if (Date.now() > until) throw new Error(`not every inference process serves ${MODELS.map((m) => m.name).join(', ')} after 60 s`);
+    await sleep(200);
+  }
+}
+
+function statusOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
 }
 
 function outputsOf(body: Record<string, unknown>): number[] {
@@ -195,7 +220,7 @@ function goals(all: readonly Measurement[], open: readonly OpenMeasurement[]): s
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator', 'open-connections', 'open-fractions'], USAGE);
+  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator', 'open-connections', 'open-fractions', 'processes'], USAGE);
   const pick = (flag: string, variable: string) => flags.get(flag) ?? process.env[variable];
   const durationS = positive('duration', pick('duration', 'BENCH_DURATION_S') ?? '5', false, USAGE);
   const connections = positiveIntegers('connections', pick('connections', 'BENCH_CONNECTIONS') ?? '1,16,64,100,128', USAGE);
@@ -206,6 +231,8 @@ async function main(): Promise<void> {
   if (generator === 'wrk' && !wrkAvailable()) throw new UsageError('--generator wrk: wrk is not on PATH (Debian: apt-get install wrk)');
   const load = (o: CannonOptions): Promise<CannonRun> => (generator === 'wrk' ? runWrk(o) : runCannon(o));
   const openConnections = positive('open-connections', pick('open-connections', 'BENCH_OPEN_CONNECTIONS') ?? '100', true, USAGE);
+  // Serving processes of the inference service (SHIPYARD_INFERENCE_PROCESSES) in (b), (c) and (d) alike.
+  const processCount = positive('processes', pick('processes', 'BENCH_INFERENCE_PROCESSES') ?? '2', true, USAGE);
   const openFractions = (pick('open-fractions', 'BENCH_OPEN_FRACTIONS') ?? '0.1,0.25,0.5').split(',').map((f) => positive('open-fractions', f.trim(), false, USAGE));
 
   const abort = new AbortController();
@@ -217,6 +244,7 @@ async function main(): Promise<void> {
   log(machineLine(machine));
   log(`plan     ${MODELS.length * VARIANTS.length * connections.length} closed-loop runs of ${durationS} s (${VARIANTS.join(', ')} × ${MODELS.map((m) => m.name).join(', ')} × ${connections.join(', ')} connections, interleaved), each warmed ${warmupS} s first`);
   log(`         then per model ${OPEN_VARIANTS.length * openFractions.length} open-loop runs of ${durationS} s (${OPEN_VARIANTS.join(', ')} at ${openFractions.join(', ')} × (a)'s closed-loop req/s), over ${openConnections} connections`);
+  log(`serving  SHIPYARD_INFERENCE_PROCESSES=${processCount} for (b), (c) and (d); the baseline is one process`);
   log(`load     ${generator === 'wrk' ? 'wrk (1 thread)' : 'autocannon (wrk not on PATH: apt-get install wrk frees CPU for the servers)'}`);
   log(`note     ${generator}, the baseline, the services, PostgreSQL and NATS all share these cores; one row per request`);
   log();
@@ -235,7 +263,7 @@ async function main(): Promise<void> {
     log(`calibration: fastify hello-world ${perS(calibration.okPerS)} req/s, p99 ${fineMs(calibration.latencyMs.p99)} ms (${generator}, 64 connections, ${Math.min(3, durationS)} s): compare runs by this`);
     log(`starting the stack (auth, registry, inference, api-gateway) ...`);
     try {
-      stack = await TestStack.start({ services: ['registry', 'inference', 'api-gateway'], env: { SHIPYARD_RATE_LIMIT: '1000000000', SHIPYARD_LOG_LEVEL: 'warn' } });
+      stack = await TestStack.start({ services: ['registry', 'inference', 'api-gateway'], env: { SHIPYARD_RATE_LIMIT: '1000000000', SHIPYARD_LOG_LEVEL: 'warn', SHIPYARD_INFERENCE_PROCESSES: String(processCount) } });
     } catch (e) {
       await terminateChildProcesses();
       throw e;
@@ -243,6 +271,7 @@ async function main(): Promise<void> {
     const gateway = stack.url('api-gateway');
     const admin = await stack.adminToken();
     for (const m of MODELS) await registerAndDeploy(gateway, admin, m.name);
+    await everyProcessServes(stack.url('inference'), processCount);
     const key = await call(gateway, 'POST', '/api/v1/api-keys', admin, { name: 'bench', scopes: ['predict'] });
     if (key.status !== 201 || typeof key.body.key !== 'string') throw new Error(`api key: ${key.status}`);
     // A second replica without batching serves the same recorded deployments.
@@ -255,12 +284,17 @@ async function main(): Promise<void> {
     };
 
     // Whose CPU each variant spends (per request, from /proc; Linux only).
-    const inferencePid = stack.service('inference').pid;
-    const processes: Record<VariantName, Array<[string, number | undefined]>> = {
-      'a baseline': [['baseline', baseline.proc.pid]],
-      'b direct': [['inference', inferencePid]],
-      'c gateway': [['gateway', stack.service('api-gateway').pid], ['inference', inferencePid]],
-      'd no batching': [['inference', unbatched.pid]],
+    // A supervised service is measured over its serving processes (their sum; main threads summed too).
+    const serving = (pid: number | undefined): number[] => {
+      const children = childProcessesOf(pid);
+      return children.length ? children : pid === undefined ? [] : [pid];
+    };
+    const inferencePids = serving(stack.service('inference').pid);
+    const processes: Record<VariantName, Array<[string, number[]]>> = {
+      'a baseline': [['baseline', serving(baseline.proc.pid)]],
+      'b direct': [['inference', inferencePids]],
+      'c gateway': [['gateway', serving(stack.service('api-gateway').pid)], ['inference', inferencePids]],
+      'd no batching': [['inference', serving(unbatched.pid)]],
     };
     for (const m of MODELS) {
       const body = JSON.stringify({ inputs: [{ name: m.input, datatype: 'FP32', shape: [1, m.width], data: Array.from(sampleRows(1, m.width, 3)) }] });
@@ -282,10 +316,10 @@ async function main(): Promise<void> {
         for (const v of VARIANTS) {
           if (abort.signal.aborted) break;
           const watched = processes[v];
-          const before = watched.map(([, pid]) => cpuOf(pid));
+          const before = watched.map(([, pids]) => cpuOfAll(pids));
           const run = await load({ url: urls[v].url + path, connections: c, durationS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
-          const cpu = watched.flatMap(([name, pid], i) => {
-            const r = perRequest(before[i] ?? null, cpuOf(pid), run.ok + run.non2xx);
+          const cpu = watched.flatMap(([name, pids], i) => {
+            const r = perRequest(before[i] ?? null, cpuOfAll(pids), run.ok + run.non2xx);
             return r ? [{ process: name, ...r }] : [];
           });
           // The generator's share of the same cores (wrk is single-threaded: all of it is its main thread).
@@ -306,12 +340,12 @@ async function main(): Promise<void> {
         for (const v of OPEN_VARIANTS) {
           if (abort.signal.aborted) break;
           const watched = processes[v];
-          const before = watched.map(([, pid]) => cpuOf(pid));
+          const before = watched.map(([, pids]) => cpuOfAll(pids));
           // The generator runs in this process: its CPU is part of what the two cores carry.
           const generatorBefore = cpuOf(process.pid);
           const run = await runOpenLoop({ url: urls[v].url + path, connections: openConnections, durationS, ratePerS, body, signal: abort.signal, headers: { 'content-type': 'application/json', ...urls[v].headers } });
-          const cpu = watched.flatMap(([name, pid], i) => {
-            const r = perRequest(before[i] ?? null, cpuOf(pid), run.ok + run.non2xx);
+          const cpu = watched.flatMap(([name, pids], i) => {
+            const r = perRequest(before[i] ?? null, cpuOfAll(pids), run.ok + run.non2xx);
             return r ? [{ process: name, ...r }] : [];
           });
           const generatorCpu = perRequest(generatorBefore, cpuOf(process.pid), run.ok + run.non2xx);
@@ -338,7 +372,7 @@ async function main(): Promise<void> {
   log();
   const judged = goals(measurements, openMeasurements);
   for (const g of judged) log(g);
-  writeJson(outputPath, { runId, machine, calibrationPerS: calibration?.okPerS ?? null, generator, durationS, connections, openConnections, openFractions, measurements, openMeasurements, goals: judged });
+  writeJson(outputPath, { runId, machine, calibrationPerS: calibration?.okPerS ?? null, generator, processes: processCount, durationS, connections, openConnections, openFractions, measurements, openMeasurements, goals: judged });
   log(`results written to ${outputPath}`);
   if (measurements.some((m) => m.run.non2xx + m.run.errors > 0) || openMeasurements.some((m) => m.run.non2xx + m.run.errors + m.run.unfinished > 0)) process.exitCode = 1;
 }

@@ -36,6 +36,13 @@ export function cpuOf(pid: number | undefined): CpuSample | null {
   }
 }
 
+/** The sum over processes (a service's serving processes): main threads summed too. */
+export function cpuOfAll(pids: readonly number[]): CpuSample | null {
+  const samples = pids.map(cpuOf);
+  if (samples.length === 0 || samples.some((x) => x === null)) return null;
+  return samples.reduce<CpuSample>((acc, x) => ({ totalUs: acc.totalUs + (x?.totalUs ?? 0), mainThreadUs: acc.mainThreadUs + (x?.mainThreadUs ?? 0) }), { totalUs: 0, mainThreadUs: 0 });
+}
+
 /** CPU per request between two samples: whole process and main thread, µs. */
 export function perRequest(before: CpuSample | null, after: CpuSample | null, requests: number): { totalUs: number; mainThreadUs: number } | null {
   if (!before || !after || requests <= 0) return null;

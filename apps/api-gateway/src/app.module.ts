@@ -3,13 +3,12 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { NatsConnector } from '@shipyard/messaging';
 import { loggerParams, ProbeRegistry } from '@shipyard/observability';
-import { HealthController, Lifecycle, natsProvider, prometheusModule, redisProvider } from '@shipyard/service-kit';
+import { HealthController, Lifecycle, MetricsController, natsProvider, prometheusModule, redisProvider } from '@shipyard/service-kit';
 import { ACCESS_POLICY, AccessPolicy } from './auth/access-policy';
 import { ApiKeyVerifier } from './auth/api-key-verifier';
 import { AuthEventsListener } from './auth/auth-events.listener';
@@ -41,7 +40,7 @@ import { GATEWAY_CONFIG, REDIS } from './tokens';
 
 // Infrastructure routes that need no credentials (probes and scrapes reach them without any).
 const PUBLIC: AccessPolicy = { kind: 'public' };
-for (const [cls, methods] of [[HealthController, ['live', 'ready']], [PrometheusController, ['index']]] as const) {
+for (const [cls, methods] of [[HealthController, ['live', 'ready']], [MetricsController, ['index']]] as const) {
   for (const m of methods) Reflect.defineMetadata(ACCESS_POLICY, PUBLIC, (cls.prototype as unknown as Record<string, object>)[m] as object);
 }
 

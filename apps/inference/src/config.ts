@@ -20,6 +20,11 @@ export const inferenceConfigShape = {
     }),
   /** Downloaded artifacts, one file per sha256. */
   SHIPYARD_INFERENCE_CACHE_DIR: z.string().min(1).default(join(tmpdir(), 'shipyard-model-cache')),
+  /**
+   * Processes serving behind the one port (node's cluster module), each a whole instance with its own
+   * event loop, models and batching: set it to the pod's CPU count so HTTP parsing and JSON use every core.
+   */
+  SHIPYARD_INFERENCE_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** Worker threads per model, each with its own ORT session. */
   SHIPYARD_INFERENCE_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SHIPYARD_INFERENCE_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(64).default(1),

@@ -8,6 +8,7 @@ import { assignRequestId, httpRequestDuration } from '@shipyard/observability';
 import { REQUEST_ID_HEADER } from '@shipyard/contracts';
 import { flattenValidationErrors, ShipyardExceptionFilter, ValidationFailed } from './exception-filter';
 import { MAX_NESTING_DEPTH, scanInput } from './nul-characters';
+import { untilReadyToListen } from './cluster';
 import { isDraining, markDraining } from './raw-routes';
 
 export interface BootstrapOptions {
@@ -134,6 +135,8 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     return app;
   }
   const host = opts.host ?? '127.0.0.1';
+  await app.init();
+  await untilReadyToListen((line) => logger.log(line));
   await app.listen(opts.port, host);
   logger.log(`${opts.service} listening on http://${host}:${opts.port} (docs at /docs)`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -15,3 +15,4 @@ export * from './mlflow-filter';
 export * from './database-errors';
 export * from './artifact-store-errors';
 export * from './idempotency';
+export * from './cluster';

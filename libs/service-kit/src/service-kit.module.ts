@@ -1,15 +1,17 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
+import { Controller, DynamicModule, Get, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, Provider, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { PrometheusController, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { createServer, Server } from 'node:http';
-import { Counter, Gauge, register } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { DEFAULT_RELAY_OPTIONS, DEFAULT_STREAM_SETTINGS, JetStreamPublisher, NatsConnector, Outbox, OutboxRelay, PgOutbox, PgOutboxStore } from '@shipyard/messaging';
 import { loggerParams, ProbeRegistry, singleton } from '@shipyard/observability';
 import { createServiceDataSource, initialiseDataSource, Transactions } from '@shipyard/persistence';
+import { metricsText } from './cluster';
 import { HealthController } from './health.controller';
 import { IDEMPOTENCY_SCHEMA, IdempotencyInterceptor } from './idempotency';
 import { Lifecycle } from './lifecycle';
@@ -75,11 +77,22 @@ export function natsProvider(service: string, url: string): Provider {
   };
 }
 
+/** /metrics: this process's registry, or with several processes behind the port the sum over them. */
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  override async index(@Res({ passthrough: true }) response: FastifyReply): Promise<string> {
+    const { contentType, text } = await metricsText();
+    void response.header('content-type', contentType);
+    return text;
+  }
+}
+
 /** /metrics with process metrics (collected once per process, even when tests boot several apps). */
 export function prometheusModule(service: string): DynamicModule {
   const collectDefaults = !defaultMetricsCollected;
   defaultMetricsCollected = true;
-  return PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: collectDefaults }, defaultLabels: { service } });
+  return PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: collectDefaults }, defaultLabels: { service } });
 }
 
 @Injectable()
@@ -105,7 +118,7 @@ class OutboxRelayRunner implements OnApplicationBootstrap {
     const store = new PgOutboxStore(this.ds, db.schema, this.opts.config.SHIPYARD_DATABASE_URL, (m) => this.logger.log(m));
     const publisher = new JetStreamPublisher(this.nats, DEFAULT_STREAM_SETTINGS(this.opts.config.SHIPYARD_EVENTS_STREAM));
     const published = singleton('shipyard_outbox_published_total', () => new Counter({ name: 'shipyard_outbox_published_total', help: 'Events relayed from the outbox to JetStream' }));
-    const backlog = singleton('shipyard_outbox_pending', () => new Gauge({ name: 'shipyard_outbox_pending', help: 'Outbox rows not yet published' }));
+    const backlog = singleton('shipyard_outbox_pending', () => new Gauge({ name: 'shipyard_outbox_pending', help: 'Outbox rows not yet published', aggregator: 'max' /* one table, read by each process */ }));
     this.relay = new OutboxRelay(store, publisher, DEFAULT_RELAY_OPTIONS, {
       published: (n) => published.inc(n),
       failed: (e, attempt, retryIn) => {
@@ -151,8 +164,8 @@ class MetricsServer implements OnApplicationBootstrap {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"ROUTE_NOT_FOUND","message":"only GET /metrics is served on the metrics port"}}');
         return;
       }
-      register.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
+      metricsText().then(
+        ({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text),
         (e: unknown) => {
           this.logger.error(`collecting metrics failed: ${(e as Error).message}`);
           res.writeHead(500).end();

@@ -5,3 +5,4 @@ export * from './service-process';
 export * from './stack';
 export * from './s3-server';
 export * from './stand-ins';
+export * from './processes';

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { patternMatcher, RawRoute, readBody } from '@shipyard/service-kit';
+import { patternMatcher, peerReadiness, RawRoute, readBody } from '@shipyard/service-kit';
 import { EngineClosedError, InferenceRunError, WorkerFailedError } from '../runtime/errors';
 import { InferenceMetrics } from '../models/inference-metrics';
 import { ModelManager } from '../models/model-manager';
@@ -167,8 +167,9 @@ export function registerInferenceRoutes(fastify: FastifyInstance, plane: DataPla
     });
 
     scope.get('/v2/health/live', (_req, reply) => reply.type(JSON_TYPE).send('{"live":true}'));
-    scope.get('/v2/health/ready', (_req, reply) => {
-      const ready = plane.models.readiness().ready;
+    scope.get('/v2/health/ready', async (_req, reply) => {
+      // With several processes behind the port, the server is ready when each of them is.
+      const ready = plane.models.readiness().ready && (await peerReadiness().then((pod) => pod?.ready ?? true, () => false));
       return reply.code(ready ? 200 : 400).type(JSON_TYPE).send(JSON.stringify({ ready }));
     });
     scope.get('/v2', (_req, reply) => reply.type(JSON_TYPE).send(JSON.stringify(serverMetadata())));

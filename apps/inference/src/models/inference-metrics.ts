@@ -31,6 +31,8 @@ export const inferenceMetrics = () => ({
         name: 'shipyard_inference_model_state',
         help: 'Models this replica should serve, 1 for the state each is in: ready, loading or failed (failed to load, or withdrawn by the registry)',
         labelNames: ['model', 'state'],
+        // With several processes (SHIPYARD_INFERENCE_PROCESSES) /metrics sums them; a state is 1 when any process is in it.
+        aggregator: 'max',
         collect() {
           this.reset();
           for (const models of watched) for (const e of models.list()) this.labels(e.name, e.current ? 'ready' : e.state).set(1);
