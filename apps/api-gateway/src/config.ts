@@ -9,6 +9,8 @@ export const gatewayConfigShape = {
   SHIPYARD_SHUTDOWN_TIMEOUT_MS: baseConfigShape.SHIPYARD_SHUTDOWN_TIMEOUT_MS,
   SHIPYARD_NATS_URL: baseConfigShape.SHIPYARD_NATS_URL,
   SHIPYARD_GATEWAY_PORT: fields.port.default(8080),
+  /** Processes behind the one port (node's cluster module), each with its own event loop, caches and upstream pools. */
+  SHIPYARD_GATEWAY_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   SHIPYARD_AUTH_URL: fields.httpUrl.default('http://127.0.0.1:8081'),
   SHIPYARD_REGISTRY_URL: fields.httpUrl.default('http://127.0.0.1:8082'),
   SHIPYARD_EXPERIMENTS_URL: fields.httpUrl.default('http://127.0.0.1:8083'),

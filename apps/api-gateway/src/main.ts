@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService, runMain } from '@shipyard/service-kit';
+import { bootstrapService, runMain, serveInProcesses } from '@shipyard/service-kit';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { configureGatewayHttp } from './gateway-http';
@@ -8,7 +8,8 @@ import { proxyTrust } from './proxy/client-address';
 
 runMain(async () => {
   const config = loadGatewayConfig();
-  await bootstrapService({
+  const supervision = { service: 'api-gateway', processes: config.SHIPYARD_GATEWAY_PROCESSES, shutdownTimeoutMs: config.SHIPYARD_SHUTDOWN_TIMEOUT_MS, logLevel: config.SHIPYARD_LOG_LEVEL };
+  await serveInProcesses(supervision, () => bootstrapService({
     service: 'api-gateway',
     title: 'Shipyard API',
     module: GatewayModule.register(config),
@@ -19,5 +20,5 @@ runMain(async () => {
     trustProxy: proxyTrust(config.SHIPYARD_TRUST_PROXY),
     configure: (app) => configureGatewayHttp(app, config),
     openApi: documentIdempotency,
-  });
+  }));
 });

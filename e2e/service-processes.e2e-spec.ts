@@ -18,11 +18,11 @@ async function eventually<T>(what: string, fn: () => Promise<T | null | undefine
 }
 
 /** One request on a connection of its own (no keep-alive pool): the cluster hands each new connection to the next process. */
-function onNewConnection(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+function onNewConnection(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const url = new URL(path, base);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, agent: false, headers: { connection: 'close', ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (res) => {
+    const req = httpRequest(url, { method, agent: false, headers: { connection: 'close', ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -55,7 +55,7 @@ function metric(text: string, name: string, labels: Record<string, string>): num
 const tensor = { name: 'input', datatype: 'FP32', shape: [1, MLP_IN], data: Array.from(sampleRows(1, MLP_IN, 5)) };
 const infer = (base: string) => onNewConnection(base, 'POST', `/v2/models/${MODEL}/infer`, { inputs: [tensor] });
 
-describe('inference with SHIPYARD_INFERENCE_PROCESSES=2: two processes behind one port (real PostgreSQL, NATS, s3rver, ONNX Runtime)', () => {
+describe('inference (and the gateway) as two processes behind one port (real PostgreSQL, NATS, s3rver, ONNX Runtime)', () => {
   let stack: TestStack;
   let admin: Target;
   let replica: ServiceProcess;
@@ -147,6 +147,22 @@ describe('inference with SHIPYARD_INFERENCE_PROCESSES=2: two processes behind on
     });
     const res = JSON.parse((await infer(replica.baseUrl)).text) as { outputs: Array<{ data: number[] }> };
     res.outputs[0]?.data.forEach((p, k) => expect(p).toBeCloseTo(reference[k] ?? NaN, 5));
+  });
+
+  it('the gateway as two processes (SHIPYARD_GATEWAY_PROCESSES=2): an API key works on every connection, and its revocation reaches both processes at once', async () => {
+    const gateway = await stack.startReplica('api-gateway', { SHIPYARD_GATEWAY_PROCESSES: '2' });
+    expect(childrenOf(gateway.pid)).toHaveLength(2);
+    const key = await request<{ id: string; key: string }>(admin, 'POST', '/api/v1/api-keys', { body: { name: 'two-processes', scopes: ['predict'] } });
+    expect(key.status).toBe(201);
+    const auth = { authorization: `Bearer ${key.body.key}` };
+    const predictAll = () => Promise.all(Array.from({ length: 6 }, () => onNewConnection(gateway.baseUrl, 'POST', `/v2/models/${MODEL}/infer`, { inputs: [tensor] }, auth)));
+    expect((await predictAll()).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect((await request(admin, 'DELETE', `/api/v1/api-keys/${key.body.id}`)).status).toBe(204);
+    // Both processes cached the key; the revocation event reaches each of them.
+    await eventually('both gateway processes to refuse the revoked key', async () => (await predictAll()).every((r) => r.status === 401), 20_000);
+    const ready = await request<{ details: Record<string, unknown> }>(gateway.baseUrl, 'GET', '/health/ready');
+    expect(ready.body.details.processes).toEqual({ status: 'up', running: 2, expected: 2 });
+    expect(await gateway.kill('SIGTERM')).toBe(0);
   });
 
   it('SIGTERM stops both processes and the supervisor, exit code 0', async () => {
