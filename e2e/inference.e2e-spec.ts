@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { ServiceProcess, TestStack } from '@shipyard/testing';
 import { LOGISTIC_FEATURES, logisticModel, MLP_LAYERS, mlpModel, sampleRows } from '../apps/inference/src/testing/test-models';
-import { mapLimit, request, Target } from './http';
+import { eventually, mapLimit, metric, request, Target } from './http';
 
 interface InferResponse {
   model_name: string;
@@ -20,26 +20,6 @@ interface ServedModel {
 
 const MLP_IN = MLP_LAYERS[0];
 const MLP_OUT = MLP_LAYERS[3];
-
-/** Polls `fn` every 100 ms until it returns something truthy; a bound, never an assertion on speed. */
-async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The value of the Prometheus series `name` with every label in `labels`, or 0. */
-function metric(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
-}
 
 const logisticTensor = (rows: Float32Array, n: number) => ({ name: 'features', datatype: 'FP32', shape: [n, LOGISTIC_FEATURES], data: Array.from(rows) });
 const mlpTensor = (rows: Float32Array, n: number) => ({ name: 'input', datatype: 'FP32', shape: [n, MLP_IN], data: Array.from(rows) });

@@ -1,21 +1,10 @@
 import { request as httpRequest } from 'node:http';
-import { childProcessesOf as childrenOf, ServiceProcess, TestStack } from '@shipyard/testing';
+import { childProcessesOf as childrenOf, isAlive, ServiceProcess, TestStack } from '@shipyard/testing';
 import { MLP_LAYERS, mlpModel, sampleRows } from '../apps/inference/src/testing/test-models';
-import { request, Target } from './http';
+import { eventually, metric, request, Target } from './http';
 
 const MLP_IN = MLP_LAYERS[0];
 const MODEL = 'twin';
-
-/** Polls `fn` every 100 ms until it returns something truthy; a bound, never an assertion on speed. */
-async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** One request on a connection of its own (no keep-alive pool): the cluster hands each new connection to the next process. */
 function onNewConnection(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -32,24 +21,6 @@ function onNewConnection(base: string, method: string, path: string, body?: unkn
     req.setTimeout(5_000, () => req.destroy(new Error(`${method} ${path}: no answer within 5 s`)));
     req.end(payload);
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The value of the Prometheus series `name` with every label in `labels`, or 0. */
-function metric(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
 }
 
 const tensor = { name: 'input', datatype: 'FP32', shape: [1, MLP_IN], data: Array.from(sampleRows(1, MLP_IN, 5)) };
@@ -169,6 +140,6 @@ describe('inference (and the gateway) as two processes behind one port (real Pos
     const children = childrenOf(replica.pid);
     expect(children).toHaveLength(2);
     expect(await replica.kill('SIGTERM')).toBe(0);
-    for (const pid of children) expect(alive(pid)).toBe(false);
+    for (const pid of children) expect(isAlive(pid)).toBe(false);
   });
 });

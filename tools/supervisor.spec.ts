@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createSupervisor, forceKillAfterMs, upstreamUrls } from './supervisor';
+import { isAlive } from '../libs/testing/src/processes';
 
 type Behaviour = 'exits' | 'slow' | 'hangs';
 type Fake = { name: string; behaviour: Behaviour };
@@ -12,15 +13,6 @@ process.on('SIGTERM', () => { if (b === 'exits') process.exit(0); if (b === 'slo
 setInterval(() => undefined, 1000);
 process.stdout.write('up\\n');
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -56,7 +48,7 @@ function harness(opts: { forceKillAfterMs?: number } = {}) {
 describe('supervisor', () => {
   const cleanup: ChildProcess[] = [];
   afterEach(() => {
-    for (const c of cleanup.splice(0)) if (c.pid && alive(c.pid)) c.kill('SIGKILL');
+    for (const c of cleanup.splice(0)) if (c.pid && isAlive(c.pid)) c.kill('SIGKILL');
   });
 
   it('starts no restart once stopping: a service killed just before Ctrl-C leaves no process behind', async () => {
@@ -74,7 +66,7 @@ describe('supervisor', () => {
     // Longer than any restart delay: nothing may start after the stop either.
     await new Promise((r) => setTimeout(r, 500));
     expect(spawned.map((e) => e.name)).toEqual(['audit', 'gateway']);
-    for (const e of spawned) expect(alive(e.child.pid!)).toBe(false);
+    for (const e of spawned) expect(isAlive(e.child.pid!)).toBe(false);
     expect(supervisor.children.size).toBe(0);
   });
 
@@ -85,7 +77,7 @@ describe('supervisor', () => {
     await allUp();
     cleanup.push(...spawned.map((e) => e.child));
     await expect(supervisor.stop('SIGTERM')).resolves.toBe(0);
-    for (const e of spawned) expect(alive(e.child.pid!)).toBe(false);
+    for (const e of spawned) expect(isAlive(e.child.pid!)).toBe(false);
   });
 
   it('SIGKILLs the remaining services on a second signal (a hung service), and resolves 1', async () => {
@@ -102,7 +94,7 @@ describe('supervisor', () => {
     const second = supervisor.stop('SIGINT');
     await expect(second).resolves.toBe(1);
     await expect(first).resolves.toBe(1);
-    expect(alive(gateway.pid!)).toBe(false);
+    expect(isAlive(gateway.pid!)).toBe(false);
     expect(said).toContainEqual(expect.stringMatching(/^SIGINT again: SIGKILL gateway \(pid \d+\)$/));
   });
 
@@ -113,7 +105,7 @@ describe('supervisor', () => {
     await allUp();
     cleanup.push(...spawned.map((e) => e.child));
     await expect(supervisor.stop('SIGTERM')).resolves.toBe(1);
-    for (const e of spawned) expect(alive(e.child.pid!)).toBe(false);
+    for (const e of spawned) expect(isAlive(e.child.pid!)).toBe(false);
     expect(said).toContainEqual(expect.stringMatching(/^still running 1000 ms after SIGTERM: SIGKILL inference \(pid \d+\)$/));
   });
 

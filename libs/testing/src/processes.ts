@@ -22,3 +22,13 @@ export function childProcessesOf(pid: number | undefined): number[] {
     })
     .map(Number);
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
