@@ -34,7 +34,7 @@ import { OpenLoopRun, runOpenLoop } from './open-loop';
 
 const log = (line = '') => process.stdout.write(line + '\n');
 
-const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--open-connections <n>] [--open-fractions <f1,f2,...>] [--processes <n>] [--out <path>]
+const USAGE = `usage: npm run bench:inference -- [--duration <s>] [--connections <c1,c2,...>] [--generator wrk|autocannon] [--open-connections <n>] [--open-fractions <f1,f2,...>] [--processes <n>] [--gateway-processes <n>] [--out <path>]
   env: BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 1,16,64,100,128), BENCH_GENERATOR (default wrk when on PATH),
        BENCH_OPEN_CONNECTIONS (default 100), BENCH_OPEN_FRACTIONS (default 0.1,0.25,0.5), BENCH_OUT (default tmp/bench/inference.json)
   The open-loop phase offers, over --open-connections connections, each fraction × the baseline's closed-loop
@@ -220,7 +220,7 @@ function goals(all: readonly Measurement[], open: readonly OpenMeasurement[]): s
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator', 'open-connections', 'open-fractions', 'processes'], USAGE);
+  const flags = parseFlags(process.argv.slice(2), ['duration', 'connections', 'out', 'generator', 'open-connections', 'open-fractions', 'processes', 'gateway-processes'], USAGE);
   const pick = (flag: string, variable: string) => flags.get(flag) ?? process.env[variable];
   const durationS = positive('duration', pick('duration', 'BENCH_DURATION_S') ?? '5', false, USAGE);
   const connections = positiveIntegers('connections', pick('connections', 'BENCH_CONNECTIONS') ?? '1,16,64,100,128', USAGE);
@@ -233,6 +233,7 @@ async function main(): Promise<void> {
   const openConnections = positive('open-connections', pick('open-connections', 'BENCH_OPEN_CONNECTIONS') ?? '100', true, USAGE);
   // Serving processes of the inference service (SHIPYARD_INFERENCE_PROCESSES) in (b), (c) and (d) alike.
   const processCount = positive('processes', pick('processes', 'BENCH_INFERENCE_PROCESSES') ?? '2', true, USAGE);
+  const gatewayProcesses = positive('gateway-processes', pick('gateway-processes', 'BENCH_GATEWAY_PROCESSES') ?? '1', true, USAGE);
   const openFractions = (pick('open-fractions', 'BENCH_OPEN_FRACTIONS') ?? '0.1,0.25,0.5').split(',').map((f) => positive('open-fractions', f.trim(), false, USAGE));
 
   const abort = new AbortController();
@@ -244,7 +245,7 @@ async function main(): Promise<void> {
   log(machineLine(machine));
   log(`plan     ${MODELS.length * VARIANTS.length * connections.length} closed-loop runs of ${durationS} s (${VARIANTS.join(', ')} × ${MODELS.map((m) => m.name).join(', ')} × ${connections.join(', ')} connections, interleaved), each warmed ${warmupS} s first`);
   log(`         then per model ${OPEN_VARIANTS.length * openFractions.length} open-loop runs of ${durationS} s (${OPEN_VARIANTS.join(', ')} at ${openFractions.join(', ')} × (a)'s closed-loop req/s), over ${openConnections} connections`);
-  log(`serving  SHIPYARD_INFERENCE_PROCESSES=${processCount} for (b), (c) and (d); the baseline is one process`);
+  log(`serving  SHIPYARD_INFERENCE_PROCESSES=${processCount} for (b), (c) and (d), SHIPYARD_GATEWAY_PROCESSES=${gatewayProcesses} for (c); the baseline is one process`);
   log(`load     ${generator === 'wrk' ? 'wrk (1 thread)' : 'autocannon (wrk not on PATH: apt-get install wrk frees CPU for the servers)'}`);
   log(`note     ${generator}, the baseline, the services, PostgreSQL and NATS all share these cores; one row per request`);
   log();
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
     log(`calibration: fastify hello-world ${perS(calibration.okPerS)} req/s, p99 ${fineMs(calibration.latencyMs.p99)} ms (${generator}, 64 connections, ${Math.min(3, durationS)} s): compare runs by this`);
     log(`starting the stack (auth, registry, inference, api-gateway) ...`);
     try {
-      stack = await TestStack.start({ services: ['registry', 'inference', 'api-gateway'], env: { SHIPYARD_RATE_LIMIT: '1000000000', SHIPYARD_LOG_LEVEL: 'warn', SHIPYARD_INFERENCE_PROCESSES: String(processCount) } });
+      stack = await TestStack.start({ services: ['registry', 'inference', 'api-gateway'], env: { SHIPYARD_RATE_LIMIT: '1000000000', SHIPYARD_LOG_LEVEL: 'warn', SHIPYARD_INFERENCE_PROCESSES: String(processCount), SHIPYARD_GATEWAY_PROCESSES: String(gatewayProcesses) } });
     } catch (e) {
       await terminateChildProcesses();
       throw e;
@@ -372,7 +373,7 @@ async function main(): Promise<void> {
   log();
   const judged = goals(measurements, openMeasurements);
   for (const g of judged) log(g);
-  writeJson(outputPath, { runId, machine, calibrationPerS: calibration?.okPerS ?? null, generator, processes: processCount, durationS, connections, openConnections, openFractions, measurements, openMeasurements, goals: judged });
+  writeJson(outputPath, { runId, machine, calibrationPerS: calibration?.okPerS ?? null, generator, processes: processCount, gatewayProcesses, durationS, connections, openConnections, openFractions, measurements, openMeasurements, goals: judged });
   log(`results written to ${outputPath}`);
   if (measurements.some((m) => m.run.non2xx + m.run.errors > 0) || openMeasurements.some((m) => m.run.non2xx + m.run.errors + m.run.unfinished > 0)) process.exitCode = 1;
 }
