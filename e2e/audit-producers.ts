@@ -9,7 +9,7 @@ import {
   API_KEY_CREATED, API_KEY_REVOKED, EXPERIMENT_CREATED, EXPERIMENT_DELETED, EXPERIMENT_RESTORED, EXPERIMENT_UPDATED, LOGIN_FAILED, LOGIN_SUCCEEDED, MODEL_ALIAS_DELETED,
   MODEL_ALIAS_SET, MODEL_CARD_CREATED, MODEL_CARD_STATUS_CHANGED, MODEL_CARD_UPDATED, MODEL_CREATED, MODEL_DELETED, MODEL_GATES_UPDATED, MODEL_RESTORED, MODEL_REVIEW_DECIDED,
   MODEL_REVIEW_SUBMITTED, MODEL_UPDATED, MODEL_VERSION_CREATED, MODEL_VERSION_DELETED, MODEL_VERSION_PROMOTED, MODEL_VERSION_PROMOTION_REFUSED, MODEL_VERSION_READY, MODEL_VERSION_UPDATED,
-  MODEL_VERSION_UPLOAD_FAILED, RUN_CREATED, RUN_DATA_LOGGED, RUN_DELETED, RUN_INPUTS_LOGGED, RUN_RESTORED, RUN_TAG_DELETED, RUN_UPDATED, USER_CREATED, USER_DISABLED,
+  MODEL_VERSION_UPLOAD_FAILED, RUN_CREATED, RUN_DATA_LOGGED, RUN_DELETED, RUN_ARTIFACT_UPLOADED, RUN_INPUTS_LOGGED, RUN_RESTORED, RUN_TAG_DELETED, RUN_UPDATED, USER_CREATED, USER_DISABLED,
   SESSION_REVOKED, USER_ENABLED, USER_PASSWORD_RESET, USER_ROLE_CHANGED,
 } from '@shipyard/contracts';
 import { request, Target } from './http';
@@ -275,6 +275,15 @@ export const AUDIT_PRODUCERS: readonly AuditProducer[] = [
     const id = await createRun(gw);
     const body = { datasets: [{ name: unique('producer-dataset'), digest: 'a'.repeat(64), context: 'training' }] };
     return { requestId: (await send(gw, 'POST', `/api/v1/runs/${id}/inputs`, 200, { body })).requestId, id };
+  }),
+  producer(RUN_ARTIFACT_UPLOADED, 'run', async (gw) => {
+    // What an MLflow client does with the run's mlflow-artifacts:/ location: PUT through the artifacts proxy.
+    const { body } = await send<{ id: string; artifactUri: string }>(gw, 'POST', '/api/v1/runs', 201, { body: { experimentId: await createExperiment(gw) } });
+    const requestId = `producer-${randomUUID()}`;
+    const key = body.artifactUri.replace(/^s3:\/\/[^/]+\//, '');
+    const res = await request(gw, 'PUT', `/api/2.0/mlflow-artifacts/artifacts/${key}/notes.txt`, { raw: 'notes', headers: { 'x-request-id': requestId, 'content-type': 'text/plain' } });
+    if (res.status !== 200) throw new Error(`artifact upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return { requestId, id: body.id };
   }),
   producer(DEPLOYMENT_CREATED, 'deployment', async (gw) => {
     const name = await createOnnxModel(gw);

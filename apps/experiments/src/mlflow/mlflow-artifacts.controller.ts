@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { Args, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optString } from '@shipyard/service-kit';
+import { Args, Ctx, MlflowArgs, MlflowExceptionFilter, MlflowInvalidParameter, optString, RequestContext } from '@shipyard/service-kit';
 import { RunArtifacts } from './run-artifacts';
 
 /** Uploads keep their own content type here: the request is marked so the body reaches the handler as a stream. */
@@ -50,11 +50,11 @@ export class MlflowArtifactsController {
 
   @Put('*')
   @HttpCode(200)
-  async upload(@Req() req: FastifyRequest) {
+  async upload(@Req() req: FastifyRequest, @Ctx() ctx: RequestContext) {
     if (req.headers['content-type'] !== ARTIFACT_BODY_TYPE) throw new MlflowInvalidParameter('the artifact upload body was not received as a stream');
     const length = req.headers['content-length'];
     const original = req.headers[ORIGINAL_TYPE_HEADER];
-    await this.artifacts.upload(wildcard(req), req.body as Readable, length !== undefined ? Number(length) : undefined, typeof original === 'string' && original ? original : undefined);
+    await this.artifacts.upload(wildcard(req), req.body as Readable, length !== undefined ? Number(length) : undefined, typeof original === 'string' && original ? original : undefined, ctx);
     return {};
   }
 }

@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,5 +124,29 @@ describe('MLflow artifacts proxy: artifact paths (real S3 API: s3rver)', () => {
       expect({ method, status: res.status, body: JSON.parse(res.body) as unknown }).toEqual({ method, status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/Invalid path/) } });
     }
     expect(await objectKeys()).toEqual(before);
+  });
+
+  it('records every upload in the outbox (the audit trail): run.artifact_uploaded with the path, size, sha256, run and actor', async () => {
+    const experimentId = randomUUID();
+    const runId = randomUUID();
+    const path = `experiments/${experimentId}/${runId}/artifacts/model/weights.bin`;
+    const body = 'weights '.repeat(100);
+    expect((await send('PUT', `/${path}`, body)).status).toBe(200);
+    // A path outside the default layout is recorded too, as an artifact rather than a run's.
+    expect((await send('PUT', '/experiments/custom/place/notes.txt', 'n')).status).toBe(200);
+    const rows = await t.db.query<{ subject: string; envelope: { actor: { type: string; id: string }; aggregate: { type: string; id: string }; payload: Record<string, unknown> } }>(
+      `SELECT subject, envelope FROM experiments.outbox WHERE subject = 'shipyard.experiments.run.artifact_uploaded.v1' AND envelope->'payload'->>'path' IN ($1, $2) ORDER BY seq`,
+      [path, 'experiments/custom/place/notes.txt'],
+    );
+    expect(rows.map((r) => r.envelope.aggregate)).toEqual([{ type: 'run', id: runId }, { type: 'artifact', id: 'experiments/custom/place/notes.txt' }]);
+    expect(rows[0]?.envelope.actor).toEqual({ type: 'user', id: 'int-spec' });
+    expect(rows[0]?.envelope.payload).toEqual({ path, size: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex'), contentType: 'text/plain', experimentId, runId });
+    expect(rows[1]?.envelope.payload).toMatchObject({ experimentId: null, runId: null, size: 1 });
+  });
+
+  it('records nothing for a refused upload (a traversal path)', async () => {
+    const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM experiments.outbox WHERE subject = 'shipyard.experiments.run.artifact_uploaded.v1'`);
+    expect((await send('PUT', '/experiments/x/../../etc/passwd', 'x')).status).toBe(400);
+    expect(await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM experiments.outbox WHERE subject = 'shipyard.experiments.run.artifact_uploaded.v1'`)).toEqual(before);
   });
 });

@@ -1,12 +1,26 @@
 import { Readable } from 'node:stream';
 import { CommonErrorCode, ErrorKind } from '@shipyard/contracts';
+import { Outbox } from '@shipyard/messaging';
+import { Transactions } from '@shipyard/persistence';
 import { DomainError } from '@shipyard/service-kit';
 import { freePort, S3RVER_CREDENTIALS, tcpStandIn } from '@shipyard/testing';
 import type { ExperimentsConfig } from '../config';
 import { RunArtifacts } from './run-artifacts';
 
+/** The upload fails at S3 here: reaching the database at all would be the bug. */
+const unreachable = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('the outbox must not be written when S3 failed');
+    },
+  },
+);
+const caller = { actor: { type: 'user' as const, id: 'u' }, requestId: 'r', userId: 'u' };
+
 const artifactsAt = (port: number) =>
-  new RunArtifacts({
+  new RunArtifacts(
+    {
     SHIPYARD_S3_ENDPOINT: `http://127.0.0.1:${port}`,
     SHIPYARD_S3_BUCKET: 'shipyard-artifacts',
     SHIPYARD_S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
@@ -14,7 +28,10 @@ const artifactsAt = (port: number) =>
     SHIPYARD_S3_REGION: 'us-east-1',
     SHIPYARD_S3_PART_SIZE_MB: 64,
     SHIPYARD_S3_TIMEOUT_S: 1,
-  } as ExperimentsConfig);
+    } as ExperimentsConfig,
+    unreachable as Transactions,
+    unreachable as Outbox,
+  );
 
 async function unavailable(promise: Promise<unknown>): Promise<void> {
   const e: unknown = await promise.then(
@@ -34,7 +51,7 @@ describe('run artifacts when the artifact store (S3) is down', () => {
     const artifacts = artifactsAt(await freePort()); // nothing listens there
     await unavailable(artifacts.list('experiments/1/r1/artifacts'));
     await unavailable(artifacts.download('experiments/1/r1/artifacts/model.onnx'));
-    await unavailable(artifacts.upload('experiments/1/r1/artifacts/a.txt', Readable.from([Buffer.from('abc')]), 3, 'text/plain'));
+    await unavailable(artifacts.upload('experiments/1/r1/artifacts/a.txt', Readable.from([Buffer.from('abc')]), 3, 'text/plain', caller));
   });
 
   it('list and download answer 503 within seconds when S3 is frozen (accepts, never answers)', async () => {

@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { ErrorKind } from '@shipyard/contracts';
+import { ErrorKind, RUN_ARTIFACT_UPLOADED, RunArtifactUploadedPayload } from '@shipyard/contracts';
+import { Outbox } from '@shipyard/messaging';
+import { Transactions } from '@shipyard/persistence';
 import { DomainError, MlflowInvalidParameter, withArtifactStore } from '@shipyard/service-kit';
 import { ArtifactStore, isStorageError, S3ArtifactStore, StorageErrorCode } from '@shipyard/storage';
+import type { Caller } from '../common/caller';
 import type { ExperimentsConfig } from '../config';
 import { EXPERIMENTS_CONFIG } from '../tokens';
 
@@ -45,6 +48,9 @@ export function artifactKey(path: string, allowRoot = false): string {
   return clean;
 }
 
+/** The default layout of a run's artifacts: experiments/<experiment id>/<run id>/artifacts/… */
+const RUN_PATH = /^experiments\/([^/]+)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\//;
+
 export interface ArtifactEntry {
   path: string;
   is_dir: boolean;
@@ -57,7 +63,11 @@ export class RunArtifacts {
   private readonly store: ArtifactStore;
   private bucket: Promise<void> | null = null;
 
-  constructor(@Inject(EXPERIMENTS_CONFIG) private readonly config: ExperimentsConfig) {
+  constructor(
+    @Inject(EXPERIMENTS_CONFIG) private readonly config: ExperimentsConfig,
+    private readonly tx: Transactions,
+    private readonly outbox: Outbox,
+  ) {
     this.store = new S3ArtifactStore({
       endpoint: config.SHIPYARD_S3_ENDPOINT,
       bucket: config.SHIPYARD_S3_BUCKET,
@@ -69,12 +79,28 @@ export class RunArtifacts {
     });
   }
 
-  async upload(path: string, body: Readable, size: number | undefined, contentType: string | undefined): Promise<void> {
+  /**
+   * Stores the file, then records it in the outbox (the audit trail's source), naming its bytes by sha256.
+   * The event follows the object: when the record fails (the database is down) the caller gets the error
+   * and retries, and the object written meanwhile is overwritten by the same file and then recorded.
+   */
+  async upload(path: string, body: Readable, size: number | undefined, contentType: string | undefined, caller: Caller): Promise<void> {
     const key = artifactKey(path);
-    await withArtifactStore(`uploading ${path}`, async () => {
+    const stored = await withArtifactStore(`uploading ${path}`, async () => {
       await this.ensureBucket();
-      await this.store.put(key, body, { ...(size !== undefined ? { size } : {}), ...(contentType ? { contentType } : {}) });
+      return this.store.put(key, body, { ...(size !== undefined ? { size } : {}), ...(contentType ? { contentType } : {}) });
     });
+    const run = RUN_PATH.exec(key);
+    const payload: RunArtifactUploadedPayload = { path: key, size: stored.size, sha256: stored.sha256, contentType: contentType ?? null, experimentId: run?.[1] ?? null, runId: run?.[2] ?? null };
+    await this.tx.run((em) =>
+      this.outbox.add(em, {
+        subject: RUN_ARTIFACT_UPLOADED,
+        actor: caller.actor,
+        correlationId: caller.requestId,
+        aggregate: payload.runId ? { type: 'run', id: payload.runId } : { type: 'artifact', id: key },
+        payload,
+      }),
+    );
   }
 
   async download(path: string): Promise<{ body: Readable; size: number }> {

@@ -12,6 +12,8 @@ export const RUN_RESTORED = 'shipyard.experiments.run.restored.v1' as const;
 export const RUN_DATA_LOGGED = 'shipyard.experiments.run.data_logged.v1' as const;
 export const RUN_TAG_DELETED = 'shipyard.experiments.run.tag_deleted.v1' as const;
 export const RUN_INPUTS_LOGGED = 'shipyard.experiments.run.inputs_logged.v1' as const;
+/** A file written through MLflow's artifacts proxy (mlflow-artifacts:/ URIs). */
+export const RUN_ARTIFACT_UPLOADED = 'shipyard.experiments.run.artifact_uploaded.v1' as const;
 
 export const ExperimentCreatedPayload = z.object({ id: z.uuid(), name: z.string(), artifactLocation: z.string(), tags: z.record(z.string(), z.string()) });
 export type ExperimentCreatedPayload = z.infer<typeof ExperimentCreatedPayload>;
@@ -54,6 +56,18 @@ export const RunInputsLoggedPayload = z.object({
 });
 export type RunInputsLoggedPayload = z.infer<typeof RunInputsLoggedPayload>;
 
+export const RunArtifactUploadedPayload = z.object({
+  /** Object key in the artifact bucket, e.g. experiments/<experiment id>/<run id>/artifacts/model.onnx. */
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  contentType: z.string().nullable(),
+  /** From the path when it has the default layout experiments/<experiment id>/<run id>/…, else null. */
+  experimentId: z.string().nullable(),
+  runId: z.uuid().nullable(),
+});
+export type RunArtifactUploadedPayload = z.infer<typeof RunArtifactUploadedPayload>;
+
 export const EXPERIMENTS_EVENTS = {
   [EXPERIMENT_CREATED]: ExperimentCreatedPayload,
   [EXPERIMENT_UPDATED]: ExperimentUpdatedPayload,
@@ -66,4 +80,5 @@ export const EXPERIMENTS_EVENTS = {
   [RUN_DATA_LOGGED]: RunDataLoggedPayload,
   [RUN_TAG_DELETED]: RunTagDeletedPayload,
   [RUN_INPUTS_LOGGED]: RunInputsLoggedPayload,
+  [RUN_ARTIFACT_UPLOADED]: RunArtifactUploadedPayload,
 } as const;
