@@ -147,6 +147,18 @@ describe('experiments API through the gateway (services as processes)', () => {
     expect(events[0]?.payload).toMatchObject({ id: run.id, metrics: 1000, params: 100, tags: 100, metricKeys: 1 });
   });
 
+  it('answers a body over the limit with 413 every time, native and MLflow routes alike (it raced the service and answered 503 or hung)', async () => {
+    const run = await createRun((await createExperiment()).id);
+    const s = as(scientist.token);
+    const huge = JSON.stringify({ metrics: [{ key: 'k', value: 1, step: 0, timestamp: 1, pad: 'x'.repeat(5 * 1024 * 1024) }] });
+    for (let i = 0; i < 5; i++) {
+      const native = await request<ErrorBody>(s, 'POST', `/api/v1/runs/${run.id}/log-batch`, { raw: huge });
+      expect({ status: native.status, code: native.body.error.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+      const mlflow = await request<{ error_code: string }>(s, 'POST', '/api/2.0/mlflow/runs/log-batch', { raw: huge });
+      expect(mlflow.status).toBeLessThan(500);
+    }
+  });
+
   it('returns metric history in step order, within step ranges, paged; the latest value is the highest step', async () => {
     const run = await createRun((await createExperiment()).id);
     const t0 = 1_700_000_000_000;

@@ -16,6 +16,13 @@ export const gatewayConfigShape = {
   SHIPYARD_EXPERIMENTS_URL: fields.httpUrl.default('http://127.0.0.1:8083'),
   SHIPYARD_AUDIT_URL: fields.httpUrl.default('http://127.0.0.1:8084'),
   SHIPYARD_INFERENCE_URL: fields.httpUrl.default('http://127.0.0.1:8085'),
+  /**
+   * The services' request body limits, under the services' own variable names (set them on both): the
+   * gateway refuses a larger declared body with 413 itself. Forwarded, the service's early 413 raced
+   * the upload still streaming to it and reached the client as a 503 or not at all.
+   */
+  SHIPYARD_EXPERIMENTS_BODY_LIMIT_BYTES: z.coerce.number().int().min(65_536).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  SHIPYARD_INFERENCE_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Keep-alive connections kept open to each service. */
   SHIPYARD_GATEWAY_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   SHIPYARD_GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),

@@ -11,6 +11,9 @@ import { MAX_NESTING_DEPTH, scanInput } from './nul-characters';
 import { untilReadyToListen } from './cluster';
 import { isDraining, markDraining } from './raw-routes';
 
+/** A service's JSON body limit unless it sets its own (`bodyLimitBytes`). */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface BootstrapOptions {
   service: string;
   title: string;
@@ -68,7 +71,7 @@ export function shipyardValidationPipe(): ValidationPipe {
 export async function createServiceApp(opts: BootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     genReqId: assignRequestId,
-    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     trustProxy: opts.trustProxy ?? true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

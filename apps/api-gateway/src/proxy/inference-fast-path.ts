@@ -16,7 +16,7 @@ import { principalTracker, rateLimitCounter } from '../auth/throttle.guard';
 import type { GatewayConfig } from '../config';
 import { GATEWAY_CONFIG, REDIS } from '../tokens';
 import { clientAddress, ProxyTrust, proxyTrust } from './client-address';
-import { DROP_RESPONSE, UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
+import { bodyTooLarge, DROP_RESPONSE, UpstreamError, upstreamFailure, upstreamHeaders } from './proxy.service';
 import { Upstreams } from './upstreams';
 
 /** The inference routes the fast path serves (InferenceRoutes documents them: infer, inferVersion, predict). */
@@ -62,7 +62,7 @@ const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({ 'x-conte
 export function registerInferenceFastPath(app: NestFastifyApplication): void {
   const config = app.get<GatewayConfig>(GATEWAY_CONFIG);
   const limiter = new LeasedRateLimiter(app.get<Redis>(REDIS), config.SHIPYARD_RATE_LIMIT, config.SHIPYARD_RATE_LIMIT_WINDOW_S * 1000);
-  const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), limiter, `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl:${THROTTLER}`, proxyTrust(config.SHIPYARD_TRUST_PROXY));
+  const fastPath = new InferenceFastPath(app.get(JwtVerifier), app.get(ApiKeyVerifier), app.get(Upstreams).get('inference'), config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES, limiter, `${config.SHIPYARD_REDIS_KEY_PREFIX}:rl:${THROTTLER}`, proxyTrust(config.SHIPYARD_TRUST_PROXY));
   app.getHttpServer().once('close', () => limiter.close());
   const routes: Array<RawRoute<Record<string, string>>> = FAST_ROUTES.map((pattern) => {
     const match = patternMatcher(pattern);
@@ -84,6 +84,8 @@ class InferenceFastPath {
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyVerifier,
     private readonly upstream: Dispatcher,
+    /** SHIPYARD_INFERENCE_BODY_LIMIT_BYTES: a larger declared body is refused here (see bodyTooLarge). */
+    private readonly bodyLimit: number,
     private readonly limiter: LeasedRateLimiter,
     private readonly counterPrefix: string,
     /** SHIPYARD_TRUST_PROXY, as fastify's `req.ip` applies it on the Nest routes. */
@@ -131,6 +133,11 @@ class InferenceFastPath {
         return;
       }
       if (!declaresSmallBody(req)) {
+        const tooLarge = bodyTooLarge(req.headers, 'inference', this.bodyLimit);
+        if (tooLarge) {
+          fail(Object.assign(tooLarge, { headers: out }));
+          return;
+        }
         this.forward(req, res, principal, out, req, fail);
         return;
       }

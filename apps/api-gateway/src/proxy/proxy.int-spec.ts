@@ -144,6 +144,34 @@ describe('gateway proxying (in process, stand-in services on loopback)', () => {
     });
   });
 
+  describe('a JSON body declared larger than the service takes', () => {
+    const MiB = 1024 * 1024;
+    /** Sent with fetch (Content-Length set, no Expect): the client streams the whole body at once. */
+    const cases: Array<{ name: string; path: string; size: number; upstream: StandInService; limit: number }> = [
+      { name: 'registry (1 MiB default)', path: '/api/v1/models', size: MiB + 1, upstream: registry, limit: MiB },
+      { name: 'experiments (SHIPYARD_EXPERIMENTS_BODY_LIMIT_BYTES, 4 MiB)', path: '/api/v1/experiments', size: 4 * MiB + 1, upstream: experiments, limit: 4 * MiB },
+      { name: 'inference fast path (SHIPYARD_INFERENCE_BODY_LIMIT_BYTES, 16 MiB)', path: '/v2/models/logistic/infer', size: 16 * MiB + 1, upstream: inference, limit: 16 * MiB },
+    ];
+
+    it.each(cases)('$name: 413 from the gateway every time (it raced the service\'s own 413 and answered 503 or hung); the service sees nothing', async ({ path, size, upstream, limit }) => {
+      const before = upstream.seen.length;
+      const body = Buffer.alloc(size, 'x');
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${gateway}${path}`, { method: 'POST', headers: { ...authorized, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(15_000) });
+        expect(res.status).toBe(413);
+        expect(res.headers.get('connection')).toBe('close');
+        expect(await res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', message: `request body of ${size} bytes exceeds the ${upstream.name} service's limit of ${limit} bytes` } });
+      }
+      expect(upstream.seen).toHaveLength(before);
+    });
+
+    it('MLflow routes answer it in MLflow\'s shape', async () => {
+      const res = await fetch(`${gateway}/api/2.0/mlflow/runs/log-batch`, { method: 'POST', headers: { ...authorized, 'content-type': 'application/json' }, body: Buffer.alloc(4 * MiB + 1, 'x') });
+      expect(res.status).toBeLessThan(500);
+      expect(await res.json()).toMatchObject({ error_code: expect.any(String), message: expect.stringContaining('exceeds the experiments service') });
+    });
+  });
+
   it('still answers 503 UPSTREAM_UNAVAILABLE when the service cannot be reached', async () => {
     const res = await fetch(`${gateway}/api/v1/audit/events`, { headers: authorized });
     expect(res.status).toBe(503);

@@ -38,6 +38,19 @@ export function connectionOptions(connection: string | undefined): Set<string> |
 export interface ForwardOptions {
   /** Overrides the upstream headers/body timeout (long uploads and downloads). */
   timeoutMs?: number;
+  /** A streamed upload (artifacts): no JSON body limit applies; the service enforces its own. */
+  streamedUpload?: boolean;
+}
+
+/**
+ * 413 for a body declared larger than the service takes, decided before anything is forwarded: the
+ * service would refuse it at once, while the gateway still streams it, and that early answer raced
+ * the upload (the client got a 503, or nothing). Null when the body is within the limit or unsized.
+ */
+export function bodyTooLarge(headers: IncomingHttpHeaders, upstream: UpstreamName, limit: number): DomainError | null {
+  const declared = Number(headers['content-length']);
+  if (!Number.isFinite(declared) || declared <= limit) return null;
+  return new DomainError(CommonErrorCode.PayloadTooLarge, ErrorKind.PayloadTooLarge, `request body of ${declared} bytes exceeds the ${upstream} service's limit of ${limit} bytes`, { limitBytes: limit });
 }
 
 /**
@@ -55,6 +68,14 @@ export class ProxyService {
   async forward(upstream: UpstreamName, req: FastifyRequest, reply: FastifyReply, opts: ForwardOptions = {}): Promise<void> {
     const headers = upstreamRequestHeaders(req, (req as FastifyRequest & { user?: Principal }).user);
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined && req.body !== null;
+    // An answer given before the client's upload was read closes the connection: the client stops
+    // sending and reads it, instead of both sides waiting on a full TCP window.
+    const unread = () => hasBody && !(req.body as Readable).readableEnded;
+    const tooLarge = hasBody && !opts.streamedUpload ? bodyTooLarge(req.headers, upstream, this.upstreams.bodyLimit(upstream)) : null;
+    if (tooLarge) {
+      void reply.header('connection', 'close');
+      throw tooLarge;
+    }
     let res: Dispatcher.ResponseData;
     try {
       res = await this.upstreams.get(upstream).request({
@@ -65,11 +86,12 @@ export class ProxyService {
         ...(opts.timeoutMs !== undefined ? { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs } : {}),
       });
     } catch (e) {
+      if (unread()) void reply.header('connection', 'close');
       throw upstreamFailure(upstream, e as UpstreamError, this.logger, `${req.method} ${req.url}`);
     }
     reply.status(res.statusCode);
     // The service answered before reading the whole upload (a refusal): close rather than drain it.
-    if (hasBody && !(req.body as Readable).readableEnded) void reply.header('connection', 'close');
+    if (unread()) void reply.header('connection', 'close');
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !DROP_RESPONSE.has(name)) void reply.header(name, value);
     }

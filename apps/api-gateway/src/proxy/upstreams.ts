@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
+import { DEFAULT_BODY_LIMIT_BYTES } from '@shipyard/service-kit';
 import { GATEWAY_CONFIG } from '../tokens';
 import type { GatewayConfig } from '../config';
 
@@ -26,6 +27,13 @@ export class Upstreams implements OnApplicationShutdown {
       audit: pool(config.SHIPYARD_AUDIT_URL),
       inference: pool(config.SHIPYARD_INFERENCE_URL),
     };
+  }
+
+  /** The largest request body the service accepts on its JSON routes (streamed uploads have their own). */
+  bodyLimit(name: UpstreamName): number {
+    if (name === 'experiments') return this.config.SHIPYARD_EXPERIMENTS_BODY_LIMIT_BYTES;
+    if (name === 'inference') return this.config.SHIPYARD_INFERENCE_BODY_LIMIT_BYTES;
+    return DEFAULT_BODY_LIMIT_BYTES;
   }
 
   get(name: UpstreamName): Pool {

@@ -39,7 +39,7 @@ export class MlflowArtifactsRoutes {
   @ApiOperation({ summary: 'Download an artifact' })
   @ApiParam(PATH)
   download(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy.forward('experiments', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS });
+    return this.proxy.forward('experiments', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS, streamedUpload: true });
   }
 
   @Put('*')
@@ -47,6 +47,6 @@ export class MlflowArtifactsRoutes {
   @ApiOperation({ summary: 'Upload an artifact (the body is the file)' })
   @ApiParam(PATH)
   upload(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy.forward('experiments', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS });
+    return this.proxy.forward('experiments', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS, streamedUpload: true });
   }
 }

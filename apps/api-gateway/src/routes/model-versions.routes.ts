@@ -97,7 +97,7 @@ export class ModelArtifactsRoutes {
   @ApiOkResponse({ type: VersionResponse })
   @ApiResponse({ status: 413, type: ErrorResponse, description: 'Larger than the registry accepts' })
   upload(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy.forward('registry', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS });
+    return this.proxy.forward('registry', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS, streamedUpload: true });
   }
 
   @Post('upload-url')
@@ -115,7 +115,7 @@ export class ModelArtifactsRoutes {
   @ApiBody({ type: CompleteUploadRequest })
   @ApiOkResponse({ type: VersionResponse })
   complete(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy.forward('registry', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS });
+    return this.proxy.forward('registry', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS, streamedUpload: true });
   }
 
   @Get()
@@ -124,7 +124,7 @@ export class ModelArtifactsRoutes {
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
   download(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy.forward('registry', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS });
+    return this.proxy.forward('registry', req, reply, { timeoutMs: this.config.SHIPYARD_GATEWAY_ARTIFACT_TIMEOUT_MS, streamedUpload: true });
   }
 
   @Get('download-url')
